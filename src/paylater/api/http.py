@@ -1,0 +1,147 @@
+"""HTTP plumbing shared by every API router: services, authentication, errors, idempotency.
+
+Commands (POST, PATCH, DELETE) run as one database transaction through :func:`run_command`. With an
+``Idempotency-Key`` (or ``Klarna-Idempotency-Key``) header the key row is inserted first in that
+same transaction, so on PostgreSQL a concurrent request with the same key waits on the unique index
+and then replays the stored response; the work runs inside a savepoint so that a refused command
+(a 4xx) still records its answer. Same key and body → the stored bytes; same key, other body → 422.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from fastapi import Request
+from fastapi.responses import Response
+from sqlalchemy import Connection, select
+
+from paylater.api.models import idempotency_keys
+from paylater.config import Settings
+from paylater.db import Database, insert_ignoring_duplicates
+from paylater.kit.clock import Clock
+from paylater.kit.errors import DomainError, IdempotencyKeyReused, Unauthorized
+from paylater.kit.ids import new_uuid
+from paylater.merchants.service import Merchant, authenticate
+
+JSON = "application/json"
+_REPLAYED_HEADERS = ("location", "capture-id", "refund-id")
+
+
+@dataclass
+class Services:
+    settings: Settings
+    database: Database
+    clock: Clock
+
+
+def services(request: Request) -> Services:
+    found: Services = request.app.state.services
+    return found
+
+
+def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return Response(orjson.dumps(data), status_code=status, headers=headers, media_type=JSON)
+
+
+def error_body(codes: str, messages: list[str]) -> dict[str, Any]:
+    return {"error_code": codes, "error_messages": messages, "correlation_id": new_uuid()}
+
+
+def domain_error_response(error: DomainError) -> Response:
+    headers = {"WWW-Authenticate": 'Basic realm="paylater"'} if error.status == 401 else None
+    return json_response(error_body(error.code, error.messages), error.status, headers)
+
+
+def _credentials(request: Request) -> tuple[str, str]:
+    header = request.headers.get("authorization", "")
+    scheme, _, encoded = header.partition(" ")
+    if scheme.lower() != "basic" or not encoded:
+        raise Unauthorized("HTTP Basic credentials (API username and secret) are required")
+    try:
+        decoded = base64.b64decode(encoded, validate=True).decode()
+    except (binascii.Error, UnicodeDecodeError) as error:
+        raise Unauthorized("malformed HTTP Basic credentials") from error
+    username, sep, secret = decoded.partition(":")
+    if not sep:
+        raise Unauthorized("malformed HTTP Basic credentials")
+    return username, secret
+
+
+async def current_merchant(request: Request) -> Merchant:
+    """FastAPI dependency: the merchant whose API credentials sign this request."""
+    username, secret = _credentials(request)
+    found = services(request)
+    key = found.settings.hashing_key
+    return await found.database.run_async(
+        lambda connection: authenticate(connection, username, secret, key=key), readonly=True
+    )
+
+
+def idempotency_key(request: Request) -> str | None:
+    key = request.headers.get("idempotency-key") or request.headers.get("klarna-idempotency-key")
+    if key is not None and not 1 <= len(key) <= 255:
+        raise IdempotencyKeyReused("Idempotency-Key must be 1 to 255 characters")
+    return key
+
+
+def _stored(response: Response) -> dict[str, Any]:
+    headers = {name: response.headers[name] for name in _REPLAYED_HEADERS
+               if name in response.headers}
+    return {"status_code": response.status_code, "headers": headers, "body": response.body}
+
+
+async def run_command(
+    request: Request, merchant_id: str, work: Callable[[Connection], Response]
+) -> Response:
+    """Run one state-changing API call as a single transaction, idempotently if asked."""
+    found = services(request)
+    key = idempotency_key(request)
+    if key is None:
+        return await found.database.run_async(work)
+    body = await request.body()
+    digest = hashlib.sha256(
+        request.method.encode() + b" " + request.url.path.encode() + b"\n" + body
+    ).hexdigest()
+    now = found.clock.now()
+
+    def unit(connection: Connection) -> Response:
+        inserted = connection.execute(
+            insert_ignoring_duplicates(connection, idempotency_keys).values(
+                merchant_id=merchant_id, key=key, request_hash=digest, created_at=now
+            )
+        ).rowcount
+        if not inserted:
+            row = connection.execute(
+                select(idempotency_keys.c.request_hash, idempotency_keys.c.status_code,
+                       idempotency_keys.c.headers, idempotency_keys.c.body)
+                .where(idempotency_keys.c.merchant_id == merchant_id)
+                .where(idempotency_keys.c.key == key)
+            ).one()
+            if row.request_hash != digest:
+                raise IdempotencyKeyReused(
+                    "this Idempotency-Key was used with a different request; use a new key"
+                )
+            return Response(row.body, status_code=row.status_code, headers=row.headers,
+                            media_type=JSON if row.body else None)
+        savepoint = connection.begin_nested()
+        try:
+            response = work(connection)
+            savepoint.commit()
+        except DomainError as error:
+            savepoint.rollback()
+            response = domain_error_response(error)
+        connection.execute(
+            idempotency_keys.update()
+            .where(idempotency_keys.c.merchant_id == merchant_id)
+            .where(idempotency_keys.c.key == key)
+            .values(**_stored(response))
+        )
+        return response
+
+    return await found.database.run_async(unit)

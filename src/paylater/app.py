@@ -1,0 +1,103 @@
+"""FastAPI application factory: routers, error handlers, shared services."""
+
+from __future__ import annotations
+
+from html import escape
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import RedirectResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from paylater import __version__
+from paylater.api.http import Services, domain_error_response, error_body, json_response
+from paylater.checkout.routes import router as checkout_router
+from paylater.checkout.service import PLAN_NAMES
+from paylater.config import Settings
+from paylater.db import Database
+from paylater.kit.clock import Clock, SystemClock
+from paylater.kit.errors import DomainError
+from paylater.merchants.routes import router as merchants_router
+from paylater.orders.routes import router as orders_router
+from paylater.plans.schedule import PlanType
+from paylater.sandbox.routes import router as sandbox_router
+from paylater.sandbox.service import shared_clock
+
+DESCRIPTION = """
+paylater's merchant API follows the shapes of Klarna's Payments v1 and Order Management v1:
+amounts are integers in minor units, credentials are HTTP Basic (API username and secret), every
+POST accepts `Idempotency-Key` (or `Klarna-Idempotency-Key`), and errors read
+`{"error_code", "error_messages", "correlation_id"}`.
+"""
+
+
+def _validation_messages(error: RequestValidationError) -> list[str]:
+    messages = []
+    for item in error.errors():
+        location = ".".join(str(part) for part in item.get("loc", ()) if part != "body")
+        messages.append(f"{location}: {item.get('msg')}" if location else str(item.get("msg")))
+    return messages or ["invalid request"]
+
+
+def create_app(
+    settings: Settings | None = None,
+    database: Database | None = None,
+    clock: Clock | None = None,
+) -> FastAPI:
+    settings = settings or Settings()
+    database = database or Database(settings.database_url, pool_size=settings.db_pool_size)
+    if clock is None:
+        clock = shared_clock(database) if settings.sandbox else SystemClock()
+    app = FastAPI(
+        title="paylater merchant API",
+        version=__version__,
+        description=DESCRIPTION,
+        docs_url="/docs",
+        redoc_url=None,
+    )
+    app.state.services = Services(settings=settings, database=database, clock=clock)
+
+    @app.exception_handler(DomainError)
+    async def _domain_error(_request: Request, error: DomainError) -> Response:
+        return domain_error_response(error)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_request: Request, error: RequestValidationError) -> Response:
+        return json_response(error_body("BAD_VALUE", _validation_messages(error)), 400)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(_request: Request, error: StarletteHTTPException) -> Response:
+        code = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}.get(error.status_code, "BAD_REQUEST")
+        return json_response(error_body(code, [str(error.detail)]), error.status_code)
+
+    app.include_router(checkout_router)
+    app.include_router(orders_router)
+    app.include_router(merchants_router)
+    if settings.sandbox:
+        app.include_router(sandbox_router)
+
+    @app.get("/", include_in_schema=False)
+    async def _root() -> Response:
+        return RedirectResponse("/docs")
+
+    @app.get("/health", include_in_schema=False)
+    async def _health() -> Response:
+        return json_response({"status": "ok", "sandbox": settings.sandbox})
+
+    @app.get("/assets/badges/{plan}.svg", include_in_schema=False)
+    async def _badge(plan: str) -> Response:
+        try:
+            label = PLAN_NAMES[PlanType(plan)]
+        except ValueError:
+            return json_response(error_body("NOT_FOUND", [f"no plan {plan}"]), 404)
+        width = 16 + 7 * len(label)
+        svg = (
+            f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="28" role="img" '
+            f'aria-label="{escape(label)}"><rect rx="6" width="{width}" height="28" '
+            f'fill="#1f3a5f"/><text x="8" y="19" font-family="sans-serif" font-size="13" '
+            f'fill="#fff">{escape(label)}</text></svg>'
+        )
+        return Response(svg, media_type="image/svg+xml",
+                        headers={"Cache-Control": "public, max-age=86400"})
+
+    return app

@@ -1,0 +1,202 @@
+"""Payment plans and instalments: created per capture, reduced by refunds, paid by consumers.
+
+Lock order (documented in paylater.db): order → plan → instalment → payment. Callers hold the
+order row already; this module locks instalments with FOR UPDATE (a no-op on SQLite, whose
+``BEGIN IMMEDIATE`` already serializes writers).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import Connection, func, select
+
+from paylater.billing.models import instalments, payment_plans
+from paylater.kit.ids import new_uuid
+from paylater.kit.money import Money
+from paylater.ledger.service import AccountKind, Posting, account, post
+from paylater.plans.allocation import Slot, allocate_payment, allocate_refund
+from paylater.plans.schedule import PlanType, build_schedule
+
+
+@dataclass(frozen=True, slots=True)
+class CreatedPlan:
+    plan_id: str
+    principal: int
+    interest: int
+
+
+@dataclass(frozen=True, slots=True)
+class RefundEffect:
+    receivable_reduction: int
+    payback: int
+
+
+def create_plan(
+    connection: Connection,
+    *,
+    order_id: str,
+    capture_id: str,
+    consumer_id: str,
+    plan: PlanType,
+    amount: int,
+    currency: str,
+    country: str,
+    capture_date: date,
+    at: datetime,
+    financing_months: int | None = None,
+    financing_rate: Decimal | None = None,
+) -> CreatedPlan:
+    """Create the consumer's schedule for one capture."""
+    schedule = build_schedule(
+        plan, amount, capture_date, country, months=financing_months,
+        nominal_rate=financing_rate,
+    )
+    plan_id = new_uuid()
+    interest = sum(part.interest for part in schedule)
+    connection.execute(
+        payment_plans.insert().values(
+            id=plan_id, order_id=order_id, capture_id=capture_id, consumer_id=consumer_id,
+            plan=plan.value, currency=currency, country=country, principal=amount,
+            interest=interest, status="active", created_at=at,
+        )
+    )
+    connection.execute(
+        instalments.insert(),
+        [
+            {
+                "id": new_uuid(), "plan_id": plan_id, "consumer_id": consumer_id,
+                "seq": part.seq, "due_date": part.due_date, "original_amount": part.amount,
+                "amount": part.amount, "interest": part.interest, "paid_amount": 0,
+                "currency": currency, "status": "open", "paid_at": None,
+            }
+            for part in schedule
+        ],
+    )
+    return CreatedPlan(plan_id=plan_id, principal=amount, interest=interest)
+
+
+def _order_instalments(connection: Connection, order_id: str) -> list[tuple[str, int, int]]:
+    rows = connection.execute(
+        select(instalments.c.id, instalments.c.amount, instalments.c.paid_amount)
+        .join(payment_plans, payment_plans.c.id == instalments.c.plan_id)
+        .where(payment_plans.c.order_id == order_id)
+        .order_by(payment_plans.c.created_at, payment_plans.c.id, instalments.c.seq)
+        .with_for_update()
+    ).all()
+    return [(row.id, int(row.amount), int(row.paid_amount)) for row in rows]
+
+
+def _status(amount: int, paid: int) -> str:
+    if amount == 0 and paid == 0:
+        return "cancelled"
+    return "paid" if paid >= amount else "open"
+
+
+def apply_refund(connection: Connection, order_id: str, refund: int) -> RefundEffect:
+    """Lower the order's instalments from the last unpaid one; return what is paid back."""
+    rows = _order_instalments(connection, order_id)
+    allocation = allocate_refund([Slot(amount, paid) for _, amount, paid in rows], refund)
+    for (instalment_id, amount, paid), new_amount in zip(
+        rows, allocation.new_amounts, strict=True
+    ):
+        if new_amount != amount:
+            connection.execute(
+                instalments.update()
+                .where(instalments.c.id == instalment_id)
+                .values(amount=new_amount, status=_status(new_amount, paid))
+            )
+    _close_finished_plans(connection, order_id)
+    return RefundEffect(allocation.receivable_reduction, allocation.payback)
+
+
+def _close_finished_plans(connection: Connection, order_id: str) -> None:
+    open_count = (
+        select(func.count())
+        .where(instalments.c.plan_id == payment_plans.c.id)
+        .where(instalments.c.status == "open")
+        .scalar_subquery()
+    )
+    connection.execute(
+        payment_plans.update()
+        .where(payment_plans.c.order_id == order_id)
+        .where(payment_plans.c.status == "active")
+        .where(open_count == 0)
+        .values(status="paid")
+    )
+
+
+def outstanding(connection: Connection, order_id: str) -> int:
+    return sum(amount - paid for _, amount, paid in _order_instalments(connection, order_id)
+               if amount > paid)
+
+
+def record_payment(
+    connection: Connection,
+    *,
+    order_id: str,
+    consumer_id: str,
+    payment: Money,
+    at: datetime,
+    channel: str,
+) -> int:
+    """Apply money received from the consumer to the order's earliest unpaid instalments.
+
+    What exceeds the order's debt becomes a credit owed back to the consumer. Returns the amount
+    applied to instalments.
+    """
+    rows = _order_instalments(connection, order_id)
+    allocation = allocate_payment([Slot(amount, paid) for _, amount, paid in rows], payment.minor)
+    for (instalment_id, amount, paid), applied in zip(rows, allocation.applied, strict=True):
+        if applied:
+            new_paid = paid + applied
+            connection.execute(
+                instalments.update()
+                .where(instalments.c.id == instalment_id)
+                .values(paid_amount=new_paid, status=_status(amount, new_paid),
+                        paid_at=at if new_paid >= amount else None)
+            )
+    _close_finished_plans(connection, order_id)
+    applied_total = payment.minor - allocation.credit
+    currency = payment.currency
+    post(
+        connection,
+        kind=f"payment:{channel}",
+        reference=order_id,
+        at=at,
+        entry_postings=[
+            Posting(account(AccountKind.BANK_CLEARING, currency), payment),
+            Posting(account(AccountKind.CONSUMER_RECEIVABLE, currency, consumer_id),
+                    Money(-applied_total, currency)),
+            Posting(account(AccountKind.CONSUMER_PAYABLE, currency, consumer_id),
+                    Money(-allocation.credit, currency)),
+        ],
+    )
+    return applied_total
+
+
+def schedule_rows(
+    connection: Connection, order_ids: list[str]
+) -> dict[str, list[dict[str, object]]]:
+    """Instalments per order, in plan and sequence order, for API and portal views."""
+    if not order_ids:
+        return {}
+    rows = connection.execute(
+        select(payment_plans.c.order_id, payment_plans.c.capture_id, instalments.c.seq,
+               instalments.c.due_date, instalments.c.amount, instalments.c.original_amount,
+               instalments.c.paid_amount, instalments.c.status)
+        .join(payment_plans, payment_plans.c.id == instalments.c.plan_id)
+        .where(payment_plans.c.order_id.in_(order_ids))
+        .order_by(payment_plans.c.created_at, payment_plans.c.id, instalments.c.seq)
+    ).all()
+    result: dict[str, list[dict[str, object]]] = {order_id: [] for order_id in order_ids}
+    for row in rows:
+        result[row.order_id].append({
+            "capture_id": row.capture_id, "sequence": row.seq,
+            "due_date": row.due_date.isoformat(), "amount": row.amount,
+            "original_amount": row.original_amount, "paid_amount": row.paid_amount,
+            "status": row.status,
+        })
+    return result

@@ -1,0 +1,218 @@
+"""The `paylater` command line: run the service, manage merchants, check the ledger."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from paylater.config import Settings
+from paylater.db import Database
+from paylater.kit.clock import SystemClock
+from paylater.ledger import service as ledger
+from paylater.merchants import service as merchants
+from paylater.sandbox import service as sandbox
+
+app = typer.Typer(help="paylater: buy now, pay later platform.", no_args_is_help=True)
+merchants_app = typer.Typer(help="Merchants and their API credentials.", no_args_is_help=True)
+ledger_app = typer.Typer(help="The double-entry ledger.", no_args_is_help=True)
+clock_app = typer.Typer(help="The sandbox clock.", no_args_is_help=True)
+app.add_typer(merchants_app, name="merchants")
+app.add_typer(ledger_app, name="ledger")
+app.add_typer(clock_app, name="clock")
+console = Console()
+
+DEMO_MERCHANT_ID = "mer_demo"
+
+
+def _database(settings: Settings) -> Database:
+    if settings.is_sqlite:
+        path = settings.database_url.split("sqlite:///", 1)[-1]
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+    return Database(settings.database_url, pool_size=settings.db_pool_size)
+
+
+@app.command()
+def migrate() -> None:
+    """Create or upgrade the database schema."""
+    from paylater.schema import migrate as run_migrations
+
+    settings = Settings()
+    run_migrations(_database(settings))
+    console.print(f"schema is up to date: {settings.database_url}")
+
+
+def _demo_credentials(settings: Settings, database: Database) -> dict[str, str]:
+    """The demo merchant and a credential for it, created once and kept in the data folder."""
+    path = settings.data_dir / "demo-credentials.json"
+    if path.exists():
+        return dict(json.loads(path.read_text()))
+    now = SystemClock().now()
+
+    def seed(connection: object) -> dict[str, str]:
+        from sqlalchemy import Connection
+
+        assert isinstance(connection, Connection)
+        merchant = merchants.create_merchant(
+            connection, name="Demo Marketplace", country="SE", at=now,
+            merchant_id=DEMO_MERCHANT_ID,
+        )
+        issued = merchants.issue_credential(connection, merchant.id,
+                                            key=settings.hashing_key, at=now, label="demo")
+        return {"merchant_id": merchant.id, "username": issued.username,
+                "secret": issued.secret}
+
+    credentials = database.run(seed)
+    path.write_text(json.dumps(credentials, indent=2))
+    path.chmod(0o600)
+    return credentials
+
+
+@app.command()
+def demo() -> None:
+    """Start the embedded sandbox: SQLite, migrations, a demo merchant, the API on port 8000."""
+    settings = Settings()
+    if not settings.sandbox:
+        raise typer.BadParameter("the demo runs only in sandbox mode (PAYLATER_SANDBOX=true)")
+    from paylater.schema import migrate as run_migrations
+
+    database = _database(settings)
+    run_migrations(database)
+    credentials = _demo_credentials(settings, database)
+    console.print(f"[bold]paylater sandbox[/bold] on {settings.public_url}  (API docs: "
+                  f"{settings.public_url}/docs)")
+    console.print(f"demo merchant {credentials['merchant_id']}")
+    console.print(f"  API username: [bold]{credentials['username']}[/bold]")
+    console.print(f"  API secret:   [bold]{credentials['secret']}[/bold]")
+    console.print(f"  (also in {settings.data_dir / 'demo-credentials.json'})")
+    _serve(settings, database)
+
+
+@app.command()
+def serve() -> None:
+    """Serve the API (run `paylater migrate` first)."""
+    settings = Settings()
+    _serve(settings, _database(settings))
+
+
+def _serve(settings: Settings, database: Database) -> None:
+    import uvicorn
+
+    from paylater.app import create_app
+
+    uvicorn.run(create_app(settings, database), host=settings.host, port=settings.port,
+                access_log=settings.log_requests, log_level="warning", loop="uvloop",
+                http="httptools")
+
+
+@merchants_app.command("create")
+def merchants_create(
+    name: Annotated[str, typer.Option(help="Legal name")],
+    country: Annotated[str, typer.Option(help="ISO 3166-1 alpha-2 country")],
+    fee_rate_bp: Annotated[int, typer.Option(help="Fee per capture, basis points")] =
+    merchants.DEFAULT_FEE_RATE_BP,
+    fee_fixed_minor: Annotated[int, typer.Option(help="Fixed fee per order, minor units")] = 0,
+) -> None:
+    """Create a merchant and print its first API credential (the secret is shown once)."""
+    settings = Settings()
+    now = SystemClock().now()
+
+    def work(connection: object) -> tuple[merchants.Merchant, merchants.IssuedCredential]:
+        from sqlalchemy import Connection
+
+        assert isinstance(connection, Connection)
+        merchant = merchants.create_merchant(connection, name=name, country=country, at=now,
+                                             fee_rate_bp=fee_rate_bp,
+                                             fee_fixed_minor=fee_fixed_minor)
+        issued = merchants.issue_credential(connection, merchant.id,
+                                            key=settings.hashing_key, at=now, label="initial")
+        return merchant, issued
+
+    merchant, issued = _database(settings).run(work)
+    console.print(json.dumps({"merchant_id": merchant.id, "username": issued.username,
+                              "secret": issued.secret}, indent=2))
+
+
+@merchants_app.command("issue-credential")
+def merchants_issue_credential(merchant_id: str, label: str = "") -> None:
+    """Issue another API credential for a merchant (rotation)."""
+    settings = Settings()
+    now = SystemClock().now()
+    issued = _database(settings).run(
+        lambda c: merchants.issue_credential(
+            c, merchants.get_merchant(c, merchant_id).id, key=settings.hashing_key, at=now,
+            label=label)
+    )
+    console.print(json.dumps({"username": issued.username, "secret": issued.secret}, indent=2))
+
+
+@merchants_app.command("revoke-credential")
+def merchants_revoke_credential(merchant_id: str, username: str) -> None:
+    """Revoke an API credential."""
+    now = SystemClock().now()
+    _database(Settings()).run(
+        lambda c: merchants.revoke_credential(c, merchant_id, username, at=now)
+    )
+    console.print(f"revoked {username}")
+
+
+@ledger_app.command("verify")
+def ledger_verify() -> None:
+    """Recompute every balance from postings; exit 1 on any drift or unbalanced entry."""
+    report = _database(Settings()).run(ledger.verify, readonly=True)
+    console.print(f"{report.accounts} accounts, {report.entries} entries, "
+                  f"{report.postings} postings")
+    for key, stored, computed in report.drift:
+        console.print(f"[red]drift[/red] {key}: stored {stored}, postings sum to {computed}")
+    for entry in report.unbalanced:
+        console.print(f"[red]unbalanced or headless entry[/red] {entry}")
+    for currency, total in sorted(report.totals.items()):
+        if total:
+            console.print(f"[red]{currency} accounts sum to {total}, not 0[/red]")
+    if not report.ok:
+        raise typer.Exit(1)
+    console.print("[green]ledger verified[/green]")
+
+
+@ledger_app.command("trial-balance")
+def ledger_trial_balance() -> None:
+    """Balances per account kind and currency (debits positive)."""
+    from paylater.kit.money import Money
+
+    balances = _database(Settings()).run(ledger.balances_by_kind, readonly=True)
+    table = Table("currency", "account kind", "balance")
+    for (kind, currency), amount in balances.items():
+        table.add_row(currency, kind, str(Money(amount, currency)))
+    console.print(table)
+
+
+@clock_app.command("advance")
+def clock_advance(
+    days: Annotated[int, typer.Option(min=0)] = 0,
+    hours: Annotated[int, typer.Option(min=0)] = 0,
+) -> None:
+    """Move the sandbox clock forward for every process using this database."""
+    settings = Settings()
+    if not settings.sandbox:
+        raise typer.BadParameter("the clock can only be moved in sandbox mode")
+    database = _database(settings)
+    offset = database.run(lambda c: sandbox.advance(c, timedelta(days=days, hours=hours)))
+    console.print(f"sandbox clock now {SystemClock().now() + offset:%Y-%m-%d %H:%M} UTC "
+                  f"(offset {offset})")
+
+
+@clock_app.command("show")
+def clock_show() -> None:
+    """Print the sandbox clock."""
+    offset = _database(Settings()).run(sandbox.stored_offset, readonly=True)
+    console.print(f"{SystemClock().now() + offset:%Y-%m-%d %H:%M} UTC (offset {offset})")
+
+
+def main() -> None:
+    app()

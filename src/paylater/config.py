@@ -1,0 +1,42 @@
+"""Settings from `PAYLATER_*` environment variables; the defaults run the embedded sandbox."""
+
+from __future__ import annotations
+
+import secrets
+from functools import cached_property
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="PAYLATER_", extra="ignore")
+
+    database_url: str = "sqlite:///var/paylater.db"
+    data_dir: Path = Path("var")
+    sandbox: bool = True
+    host: str = "127.0.0.1"
+    port: int = 8000
+    public_url: str = "http://127.0.0.1:8000"
+    # Keys API secrets are hashed with; generated into data_dir on first use when unset.
+    secret_key: str | None = None
+    # Bearer token for the lender's admin API (/admin/v1); the admin API is off when unset.
+    admin_token: str | None = None
+    # Threads serving database work on PostgreSQL (SQLite runs one writer inline).
+    db_pool_size: int = 16
+    log_requests: bool = False
+
+    @cached_property
+    def hashing_key(self) -> bytes:
+        if self.secret_key:
+            return self.secret_key.encode()
+        path = self.data_dir / "secret.key"
+        if not path.exists():
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_urlsafe(48))
+            path.chmod(0o600)
+        return path.read_text().strip().encode()
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")

@@ -1,0 +1,103 @@
+"""Consumers: found by e-mail, created on first purchase."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import Connection, select
+
+from paylater.consumers.models import consumers
+from paylater.kit.errors import BadValue
+from paylater.kit.ids import new_id
+
+
+@dataclass(frozen=True, slots=True)
+class ConsumerDetails:
+    email: str
+    given_name: str = ""
+    family_name: str = ""
+    date_of_birth: date | None = None
+    country: str = ""
+    locale: str = ""
+    phone: str = ""
+    monthly_income: int | None = None
+    monthly_expenses: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Consumer:
+    id: str
+    email: str
+    given_name: str
+    family_name: str
+    date_of_birth: date | None
+    country: str
+    locale: str
+    monthly_income: int | None
+    monthly_expenses: int | None
+    created_at: datetime
+
+
+def normalize_email(email: str) -> str:
+    cleaned = email.strip().lower()
+    local, _, domain = cleaned.partition("@")
+    if not local or "." not in domain or " " in cleaned:
+        raise BadValue("customer.email is not a valid e-mail address")
+    return cleaned
+
+
+def _from_row(row: object) -> Consumer:
+    mapping = row._mapping  # type: ignore[attr-defined]
+    return Consumer(**{name: mapping[name] for name in Consumer.__slots__})
+
+
+def find_by_email(connection: Connection, email: str) -> Consumer | None:
+    row = connection.execute(
+        select(consumers).where(consumers.c.email == normalize_email(email))
+    ).first()
+    return _from_row(row) if row is not None else None
+
+
+def get(connection: Connection, consumer_id: str) -> Consumer:
+    row = connection.execute(select(consumers).where(consumers.c.id == consumer_id)).one()
+    return _from_row(row)
+
+
+def find_or_create(
+    connection: Connection, details: ConsumerDetails, *, default_country: str,
+    default_locale: str, at: datetime,
+) -> tuple[Consumer, bool]:
+    """The consumer with this e-mail (details they state now fill gaps), or a new one."""
+    email = normalize_email(details.email)
+    existing = find_by_email(connection, email)
+    if existing is not None:
+        updates: dict[str, object] = {}
+        if existing.date_of_birth is None and details.date_of_birth is not None:
+            updates["date_of_birth"] = details.date_of_birth
+        if details.monthly_income is not None:
+            updates["monthly_income"] = details.monthly_income
+        if details.monthly_expenses is not None:
+            updates["monthly_expenses"] = details.monthly_expenses
+        if updates:
+            connection.execute(
+                consumers.update().where(consumers.c.id == existing.id).values(**updates)
+            )
+            existing = get(connection, existing.id)
+        return existing, False
+    values = {
+        "id": new_id("con"),
+        "email": email,
+        "given_name": details.given_name.strip(),
+        "family_name": details.family_name.strip(),
+        "date_of_birth": details.date_of_birth,
+        "country": (details.country or default_country).upper(),
+        "locale": details.locale or default_locale,
+        "phone": details.phone,
+        "monthly_income": details.monthly_income,
+        "monthly_expenses": details.monthly_expenses,
+        "created_at": at,
+    }
+    connection.execute(consumers.insert().values(**values))
+    return _from_row(connection.execute(
+        select(consumers).where(consumers.c.id == values["id"])).one()), True

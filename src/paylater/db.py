@@ -1,0 +1,163 @@
+"""Engine, schema metadata and the transaction scope.
+
+Only the scope opened here commits: services receive a `Connection` inside a transaction and
+never commit themselves. On SQLite every write transaction starts with ``BEGIN IMMEDIATE`` (one
+writer at a time, no lock upgrades that deadlock) and runs with WAL and ``synchronous=FULL``; on
+PostgreSQL rows are locked with ``SELECT … FOR UPDATE`` in the documented order
+(order → plan → instalment → payment) and serialization failures are retried a few times.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+import anyio.to_thread
+from sqlalchemy import Connection, DateTime, MetaData, TypeDecorator, create_engine, event
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Dialect, Engine
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.pool import NullPool
+from sqlalchemy.sql import Insert
+from sqlalchemy.sql.schema import Table
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+T = TypeVar("T")
+_RETRYABLE_PG_CODES = {"40001", "40P01"}  # serialization_failure, deadlock_detected
+_MAX_ATTEMPTS = 4
+
+
+def normalize_url(url: str) -> str:
+    if url.startswith("postgresql://") or url.startswith("postgres://"):
+        return "postgresql+psycopg://" + url.split("://", 1)[1]
+    return url
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy's "begin" event issue BEGIN itself instead of pysqlite's implicit one.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        readonly = connection.get_execution_options().get("paylater_readonly", False)
+        connection.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")
+
+
+class Database:
+    """One engine plus the rules for running a unit of work against it."""
+
+    def __init__(self, url: str, *, pool_size: int = 16) -> None:
+        self.url = normalize_url(url)
+        self.is_sqlite = self.url.startswith("sqlite")
+        if self.is_sqlite:
+            memory = self.url in ("sqlite://", "sqlite:///:memory:")
+            self.engine = create_engine(
+                self.url,
+                poolclass=NullPool if memory else None,
+                connect_args={"check_same_thread": False},
+            )
+            _configure_sqlite(self.engine)
+        else:
+            self.engine = create_engine(
+                self.url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
+            )
+        self._limiter: anyio.CapacityLimiter | None = None
+        self._pool_size = pool_size
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    @contextmanager
+    def transaction(self, *, readonly: bool = False) -> Iterator[Connection]:
+        """A transaction that commits when the block ends and rolls back on any exception."""
+        with self.engine.connect() as connection:
+            if readonly:
+                connection = connection.execution_options(paylater_readonly=True)
+            with connection.begin():
+                yield connection
+
+    def run(self, work: Callable[[Connection], T], *, readonly: bool = False) -> T:
+        """Run ``work`` in one transaction, retrying PostgreSQL serialization failures."""
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                with self.transaction(readonly=readonly) as connection:
+                    return work(connection)
+            except (OperationalError, DBAPIError) as error:
+                if attempt >= _MAX_ATTEMPTS or not self._retryable(error):
+                    raise
+                time.sleep(0.005 * attempt)
+
+    async def run_async(self, work: Callable[[Connection], T], *, readonly: bool = False) -> T:
+        """Run a unit of work from async code.
+
+        SQLite has one writer: running the short transaction inline on the event loop serializes
+        writers without lock fights between threads. PostgreSQL work goes to a bounded thread pool.
+        """
+        if self.is_sqlite:
+            return self.run(work, readonly=readonly)
+        if self._limiter is None:
+            self._limiter = anyio.CapacityLimiter(self._pool_size)
+        return await anyio.to_thread.run_sync(
+            lambda: self.run(work, readonly=readonly), limiter=self._limiter
+        )
+
+    def _retryable(self, error: DBAPIError) -> bool:
+        if self.is_sqlite:
+            return "database is locked" in str(error.orig)
+        return getattr(error.orig, "sqlstate", None) in _RETRYABLE_PG_CODES
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def insert_ignoring_duplicates(connection: Connection, table: Table) -> Insert:
+    """``INSERT … ON CONFLICT DO NOTHING`` for the connection's dialect."""
+    if connection.dialect.name == "postgresql":
+        return postgresql.insert(table).on_conflict_do_nothing()
+    return sqlite.insert(table).on_conflict_do_nothing()
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timestamp that is always stored and returned as an aware UTC datetime.
+
+    SQLite keeps no zone, PostgreSQL does; this makes both behave the same for domain code.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are refused: pass an aware UTC datetime")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)

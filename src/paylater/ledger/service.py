@@ -1,0 +1,199 @@
+"""Posting journal entries, reversing them, and verifying every balance."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import Connection, func, select
+
+from paylater.db import insert_ignoring_duplicates
+from paylater.kit.ids import new_uuid
+from paylater.kit.money import Money
+from paylater.ledger.models import journal_entries, ledger_accounts, postings
+
+
+class AccountKind(StrEnum):
+    CONSUMER_RECEIVABLE = "consumer_receivable"  # what consumers owe the lender
+    CONSUMER_PAYABLE = "consumer_payable"  # what the lender owes consumers (refunds, overpayments)
+    MERCHANT_PAYABLE = "merchant_payable"  # what the lender owes merchants
+    BANK_CLEARING = "bank_clearing"  # money on its way through the lender's bank accounts
+    FEE_INCOME = "fee_income"  # merchant fees
+    LATE_FEE_INCOME = "late_fee_income"  # reminder and late fees
+    INTEREST_INCOME = "interest_income"  # financing interest as it is earned
+    DEFERRED_INTEREST = "deferred_interest"  # financing interest not yet earned
+    SUSPENSE = "suspense"  # bank money not yet matched to an invoice
+    CREDIT_LOSSES = "credit_losses"  # debt written off
+
+
+class LedgerError(ValueError):
+    """An entry that would break the ledger's rules; nothing was written."""
+
+
+def account(kind: AccountKind, currency: str, owner: str = "") -> str:
+    """The key of an account, e.g. ``merchant_payable/mer_1a2b/SEK``."""
+    return f"{kind.value}/{owner}/{currency}"
+
+
+@dataclass(frozen=True, slots=True)
+class Posting:
+    account: str
+    amount: Money
+
+
+@dataclass(slots=True)
+class VerifyReport:
+    accounts: int = 0
+    entries: int = 0
+    postings: int = 0
+    drift: list[tuple[str, int, int]] = field(default_factory=list)
+    unbalanced: list[str] = field(default_factory=list)
+    totals: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.drift and not self.unbalanced and all(
+            total == 0 for total in self.totals.values()
+        )
+
+
+def _check(entry_postings: Sequence[Posting]) -> None:
+    if len(entry_postings) < 2:
+        raise LedgerError("an entry needs at least two postings")
+    sums: dict[str, int] = defaultdict(int)
+    for posting in entry_postings:
+        kind, _owner, currency = posting.account.split("/")
+        AccountKind(kind)
+        if currency != posting.amount.currency:
+            raise LedgerError(f"{posting.account} cannot hold {posting.amount.currency}")
+        sums[currency] += posting.amount.minor
+    unbalanced = {currency: total for currency, total in sums.items() if total != 0}
+    if unbalanced:
+        raise LedgerError(f"entry does not balance: {unbalanced}")
+
+
+def post(
+    connection: Connection,
+    *,
+    kind: str,
+    reference: str,
+    entry_postings: Sequence[Posting],
+    at: datetime,
+    memo: str = "",
+    reverses: str | None = None,
+) -> str:
+    """Write one balanced entry; zero-amount postings are dropped. Returns the entry id."""
+    kept = [p for p in entry_postings if p.amount.minor != 0]
+    _check(kept)
+    entry_id = new_uuid()
+    account_rows = []
+    seen = set()
+    for posting in kept:
+        if posting.account in seen:
+            continue
+        seen.add(posting.account)
+        kind_value, owner, currency = posting.account.split("/")
+        account_rows.append(
+            {"key": posting.account, "kind": kind_value, "owner": owner,
+             "currency": currency, "balance": 0}
+        )
+    connection.execute(insert_ignoring_duplicates(connection, ledger_accounts), account_rows)
+    connection.execute(
+        postings.insert(),
+        [
+            {"entry_id": entry_id, "account_key": p.account, "amount": p.amount.minor,
+             "currency": p.amount.currency}
+            for p in kept
+        ],
+    )
+    connection.execute(
+        journal_entries.insert().values(
+            id=entry_id, kind=kind, reference=reference, memo=memo, created_at=at,
+            reverses=reverses,
+        )
+    )
+    return entry_id
+
+
+def reverse(connection: Connection, entry_id: str, *, at: datetime, memo: str = "") -> str:
+    """Correct an entry by posting its mirror image; the original stays as it was."""
+    rows = connection.execute(
+        select(postings.c.account_key, postings.c.amount, postings.c.currency).where(
+            postings.c.entry_id == entry_id
+        )
+    ).all()
+    header = connection.execute(
+        select(journal_entries.c.kind, journal_entries.c.reference).where(
+            journal_entries.c.id == entry_id
+        )
+    ).first()
+    if header is None or not rows:
+        raise LedgerError(f"no journal entry {entry_id}")
+    return post(
+        connection,
+        kind=f"reversal:{header.kind}",
+        reference=header.reference,
+        entry_postings=[Posting(r.account_key, Money(-r.amount, r.currency)) for r in rows],
+        at=at,
+        memo=memo or f"reversal of {entry_id}",
+        reverses=entry_id,
+    )
+
+
+def balance(connection: Connection, key: str) -> int:
+    value = connection.execute(
+        select(ledger_accounts.c.balance).where(ledger_accounts.c.key == key)
+    ).scalar()
+    return int(value or 0)
+
+
+def balances_by_kind(connection: Connection) -> dict[tuple[str, str], int]:
+    """Trial balance: the sum of balances per (account kind, currency)."""
+    rows = connection.execute(
+        select(ledger_accounts.c.kind, ledger_accounts.c.currency,
+               func.sum(ledger_accounts.c.balance))
+        .group_by(ledger_accounts.c.kind, ledger_accounts.c.currency)
+        .order_by(ledger_accounts.c.currency, ledger_accounts.c.kind)
+    ).all()
+    return {(row[0], row[1]): int(row[2]) for row in rows}
+
+
+def verify(connection: Connection) -> VerifyReport:
+    """Recompute every balance from postings and check every entry balances."""
+    report = VerifyReport()
+    recomputed = dict(
+        connection.execute(
+            select(postings.c.account_key, func.sum(postings.c.amount)).group_by(
+                postings.c.account_key
+            )
+        ).all()
+    )
+    for key, stored, currency in connection.execute(
+        select(ledger_accounts.c.key, ledger_accounts.c.balance, ledger_accounts.c.currency)
+    ):
+        report.accounts += 1
+        computed = int(recomputed.get(key) or 0)
+        if computed != stored:
+            report.drift.append((key, int(stored), computed))
+        report.totals[currency] = report.totals.get(currency, 0) + computed
+    report.unbalanced = list(
+        connection.execute(
+            select(postings.c.entry_id)
+            .group_by(postings.c.entry_id, postings.c.currency)
+            .having(func.sum(postings.c.amount) != 0)
+        ).scalars()
+    )
+    orphans = connection.execute(
+        select(postings.c.entry_id)
+        .outerjoin(journal_entries, journal_entries.c.id == postings.c.entry_id)
+        .where(journal_entries.c.id.is_(None))
+    ).scalars()
+    report.unbalanced.extend(orphans)
+    report.entries = int(connection.execute(select(func.count()).select_from(journal_entries))
+                         .scalar_one())
+    report.postings = int(connection.execute(select(func.count()).select_from(postings))
+                          .scalar_one())
+    return report

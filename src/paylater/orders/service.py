@@ -1,0 +1,361 @@
+"""The order lifecycle after authorization: capture, refund, cancel, release, extend, update.
+
+Every operation locks the order row first (lock order: order → plan → instalment → payment), checks
+the state machine, then writes. A capture creates the consumer's schedule for what was captured and
+posts receivable against merchant payable and fee income; a refund lowers the last unpaid
+instalments first and posts the reverse, paying back what the consumer paid beyond the new total.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from paylater.billing import service as billing
+from paylater.checkout.schemas import OrderData, OrderLine
+from paylater.consumers.service import get as get_consumer
+from paylater.credit import service as credit
+from paylater.credit.countries import rules_for
+from paylater.credit.rules import Outcome
+from paylater.kit.errors import (
+    BadValue,
+    CaptureNotAllowed,
+    NoSuchOrder,
+    NotAllowed,
+    RefundNotAllowed,
+)
+from paylater.kit.ids import new_uuid
+from paylater.kit.money import Money, round_minor
+from paylater.ledger.service import AccountKind, Posting, account, post
+from paylater.merchants.service import Merchant
+from paylater.orders.models import captures, orders, refunds
+from paylater.plans.schedule import PlanType
+
+AUTHORIZATION_VALIDITY = timedelta(days=28)
+MAXIMUM_AUTHORIZATION_AGE = timedelta(days=180)
+_CAPTURABLE = ("AUTHORIZED", "PART_CAPTURED")
+
+
+def insert_order(
+    connection: Connection,
+    *,
+    merchant_id: str,
+    consumer_id: str,
+    plan: PlanType,
+    financing_months: int | None,
+    fraud_status: str,
+    data: OrderData,
+    details: dict[str, Any],
+    now: datetime,
+    authorization_token: str | None = None,
+    customer_token: str | None = None,
+) -> dict[str, Any]:
+    values: dict[str, Any] = {
+        "id": new_uuid(), "merchant_id": merchant_id, "consumer_id": consumer_id,
+        "authorization_token": authorization_token, "customer_token": customer_token,
+        "status": "AUTHORIZED", "fraud_status": fraud_status, "plan": plan.value,
+        "financing_months": financing_months, "purchase_country": data.purchase_country,
+        "purchase_currency": data.purchase_currency, "locale": data.locale,
+        "order_amount": data.order_amount, "original_order_amount": data.order_amount,
+        "captured_amount": 0, "refunded_amount": 0, "details": details,
+        "merchant_reference1": data.merchant_reference1 or "",
+        "merchant_reference2": data.merchant_reference2 or "",
+        "created_at": now, "expires_at": now + AUTHORIZATION_VALIDITY,
+    }
+    connection.execute(orders.insert().values(**values))
+    return values
+
+
+def effective_status(order: dict[str, Any], now: datetime) -> str:
+    """The order's status as of ``now``: an authorization past its expiry reads EXPIRED."""
+    if order["status"] == "AUTHORIZED" and order["expires_at"] <= now:
+        return "EXPIRED"
+    return str(order["status"])
+
+
+def load_order(
+    connection: Connection, merchant_id: str, order_id: str, *, lock: bool = False
+) -> dict[str, Any]:
+    query = (
+        select(orders).where(orders.c.id == order_id).where(orders.c.merchant_id == merchant_id)
+    )
+    if lock:
+        query = query.with_for_update()
+    row = connection.execute(query).first()
+    if row is None:
+        raise NoSuchOrder(f"no order {order_id}")
+    return dict(row._mapping)
+
+
+def _capture_fee(merchant: Merchant, amount: int, first_capture: bool) -> int:
+    fee = round_minor(Decimal(amount) * Decimal(merchant.fee_rate_bp) / 10_000)
+    if first_capture:
+        fee += merchant.fee_fixed_minor
+    return min(fee, amount)
+
+
+def capture(
+    connection: Connection,
+    merchant: Merchant,
+    order_id: str,
+    *,
+    amount: int,
+    description: str,
+    reference: str,
+    order_lines: list[OrderLine],
+    shipping_info: list[dict[str, Any]],
+    now: datetime,
+) -> str:
+    """Capture part or all of what remains authorized; returns the capture id."""
+    order = load_order(connection, merchant.id, order_id, lock=True)
+    status = effective_status(order, now)
+    if order["fraud_status"] != Outcome.ACCEPTED.value:
+        raise CaptureNotAllowed(f"order fraud_status is {order['fraud_status']}")
+    if status not in _CAPTURABLE:
+        raise CaptureNotAllowed(f"order is {status}")
+    if order["expires_at"] <= now:
+        raise CaptureNotAllowed("the authorization has expired")
+    remaining = order["order_amount"] - order["captured_amount"]
+    if amount < 1:
+        raise BadValue("captured_amount must be at least 1")
+    if amount > remaining:
+        raise CaptureNotAllowed(
+            f"captured_amount {amount} exceeds the remaining authorized amount {remaining}"
+        )
+    currency = order["purchase_currency"]
+    fee = _capture_fee(merchant, amount, first_capture=order["captured_amount"] == 0)
+    capture_id = new_uuid()
+    connection.execute(
+        captures.insert().values(
+            id=capture_id, order_id=order_id, captured_amount=amount, fee_amount=fee,
+            description=description, reference=reference,
+            order_lines=[line.model_dump(mode="json", exclude_none=True) for line in order_lines],
+            shipping_info=shipping_info, captured_at=now,
+        )
+    )
+    rules = rules_for(order["purchase_country"])
+    plan = PlanType(order["plan"])
+    created = billing.create_plan(
+        connection, order_id=order_id, capture_id=capture_id, consumer_id=order["consumer_id"],
+        plan=plan, amount=amount, currency=currency, country=order["purchase_country"],
+        capture_date=now.date(), at=now, financing_months=order["financing_months"],
+        financing_rate=rules.financing_rate if rules and plan is PlanType.financing else None,
+    )
+    post(
+        connection,
+        kind="capture",
+        reference=order_id,
+        at=now,
+        entry_postings=[
+            Posting(account(AccountKind.CONSUMER_RECEIVABLE, currency, order["consumer_id"]),
+                    Money(amount + created.interest, currency)),
+            Posting(account(AccountKind.MERCHANT_PAYABLE, currency, merchant.id),
+                    Money(-(amount - fee), currency)),
+            Posting(account(AccountKind.FEE_INCOME, currency), Money(-fee, currency)),
+            Posting(account(AccountKind.DEFERRED_INTEREST, currency),
+                    Money(-created.interest, currency)),
+        ],
+    )
+    captured = order["captured_amount"] + amount
+    connection.execute(
+        orders.update().where(orders.c.id == order_id).values(
+            captured_amount=captured,
+            status="CAPTURED" if captured == order["order_amount"] else "PART_CAPTURED",
+        )
+    )
+    return capture_id
+
+
+def refund(
+    connection: Connection,
+    merchant: Merchant,
+    order_id: str,
+    *,
+    amount: int,
+    description: str,
+    reference: str,
+    order_lines: list[OrderLine],
+    now: datetime,
+) -> str:
+    """Refund up to what was captured and not yet refunded; returns the refund id."""
+    order = load_order(connection, merchant.id, order_id, lock=True)
+    refundable = order["captured_amount"] - order["refunded_amount"]
+    if amount < 1:
+        raise BadValue("refunded_amount must be at least 1")
+    if amount > refundable:
+        raise RefundNotAllowed(
+            f"refunded_amount {amount} exceeds the captured amount not yet refunded "
+            f"({refundable})"
+        )
+    effect = billing.apply_refund(connection, order_id, amount)
+    currency = order["purchase_currency"]
+    refund_id = new_uuid()
+    connection.execute(
+        refunds.insert().values(
+            id=refund_id, order_id=order_id, refunded_amount=amount,
+            payback_amount=effect.payback, description=description, reference=reference,
+            order_lines=[line.model_dump(mode="json", exclude_none=True) for line in order_lines],
+            refunded_at=now,
+        )
+    )
+    post(
+        connection,
+        kind="refund",
+        reference=order_id,
+        at=now,
+        entry_postings=[
+            Posting(account(AccountKind.MERCHANT_PAYABLE, currency, merchant.id),
+                    Money(amount, currency)),
+            Posting(account(AccountKind.CONSUMER_RECEIVABLE, currency, order["consumer_id"]),
+                    Money(-effect.receivable_reduction, currency)),
+            Posting(account(AccountKind.CONSUMER_PAYABLE, currency, order["consumer_id"]),
+                    Money(-effect.payback, currency)),
+        ],
+    )
+    connection.execute(
+        orders.update().where(orders.c.id == order_id)
+        .values(refunded_amount=order["refunded_amount"] + amount)
+    )
+    return refund_id
+
+
+def cancel(connection: Connection, merchant: Merchant, order_id: str, *, now: datetime) -> None:
+    order = load_order(connection, merchant.id, order_id, lock=True)
+    status = effective_status(order, now)
+    if status != "AUTHORIZED":
+        raise NotAllowed(
+            "only an order with nothing captured can be cancelled; "
+            f"this one is {status}" + ("; refund instead" if order["captured_amount"] else "")
+        )
+    connection.execute(orders.update().where(orders.c.id == order_id).values(status="CANCELLED"))
+
+
+def release_remaining(
+    connection: Connection, merchant: Merchant, order_id: str, *, now: datetime
+) -> None:
+    order = load_order(connection, merchant.id, order_id, lock=True)
+    status = effective_status(order, now)
+    if status == "CAPTURED":
+        return
+    if status != "PART_CAPTURED":
+        raise NotAllowed(f"nothing to release: the order is {status}; cancel it instead"
+                         if status == "AUTHORIZED" else f"nothing to release: order is {status}")
+    connection.execute(
+        orders.update().where(orders.c.id == order_id)
+        .values(order_amount=order["captured_amount"], status="CAPTURED")
+    )
+
+
+def extend_authorization(
+    connection: Connection, merchant: Merchant, order_id: str, *, now: datetime
+) -> datetime:
+    """Push the expiry to 28 days from now, never past 180 days after creation."""
+    order = load_order(connection, merchant.id, order_id, lock=True)
+    status = effective_status(order, now)
+    if status not in _CAPTURABLE or order["expires_at"] <= now:
+        raise NotAllowed(f"cannot extend the authorization of an order that is {status}"
+                         if order["expires_at"] > now else "the authorization has expired")
+    limit = order["created_at"] + MAXIMUM_AUTHORIZATION_AGE
+    new_expiry = min(now + AUTHORIZATION_VALIDITY, limit)
+    if new_expiry <= order["expires_at"]:
+        raise NotAllowed("the authorization cannot be extended beyond 180 days after creation")
+    connection.execute(orders.update().where(orders.c.id == order_id)
+                       .values(expires_at=new_expiry))
+    return new_expiry
+
+
+def update_authorization(
+    connection: Connection,
+    merchant: Merchant,
+    order_id: str,
+    *,
+    order_amount: int,
+    order_lines: list[OrderLine] | None,
+    now: datetime,
+) -> None:
+    """Change the authorized amount; an increase is a new credit decision."""
+    order = load_order(connection, merchant.id, order_id, lock=True)
+    status = effective_status(order, now)
+    if status not in _CAPTURABLE:
+        raise NotAllowed(f"cannot update the authorization of an order that is {status}")
+    if order_amount < order["captured_amount"] or order_amount < 1:
+        raise NotAllowed(
+            f"order_amount {order_amount} is below what is already captured "
+            f"({order['captured_amount']})"
+        )
+    if order_lines is not None and sum(line.total_amount for line in order_lines) != order_amount:
+        raise BadValue("order_amount must equal the sum of order_lines total_amount")
+    if order_amount > order["order_amount"]:
+        rules = rules_for(order["purchase_country"])
+        if rules is None:
+            raise NotAllowed("purchase country no longer served")
+        consumer = get_consumer(connection, order["consumer_id"])
+        remaining = order["order_amount"] - order["captured_amount"]
+        details = order["details"]
+        decision, _ = credit.authorize(
+            connection, rules, merchant_id=merchant.id, consumer=consumer,
+            plan=PlanType(order["plan"]), amount=order_amount - order["captured_amount"],
+            currency=order["purchase_currency"],
+            billing_country=(details.get("billing_address") or {}).get("country")
+            or consumer.country,
+            shipping_country=(details.get("shipping_address") or {}).get("country") or "",
+            now=now, today=now.date(), order_id=order_id, stage="update",
+            exposure_offset=remaining,
+        )
+        if decision.outcome is not Outcome.ACCEPTED:
+            raise NotAllowed("the new amount was not approved: " + ", ".join(
+                decision.reason_codes), code="NOT_ALLOWED")
+    values: dict[str, Any] = {"order_amount": order_amount}
+    if order_lines is not None:
+        values["details"] = {**order["details"], "order_lines": [
+            line.model_dump(mode="json", exclude_none=True) for line in order_lines]}
+    if order["captured_amount"]:
+        values["status"] = "CAPTURED" if order["captured_amount"] == order_amount \
+            else "PART_CAPTURED"
+    connection.execute(orders.update().where(orders.c.id == order_id).values(**values))
+
+
+def update_merchant_references(
+    connection: Connection, merchant: Merchant, order_id: str, *,
+    reference1: str | None, reference2: str | None,
+) -> None:
+    load_order(connection, merchant.id, order_id, lock=True)
+    values = {}
+    if reference1 is not None:
+        values["merchant_reference1"] = reference1
+    if reference2 is not None:
+        values["merchant_reference2"] = reference2
+    if values:
+        connection.execute(orders.update().where(orders.c.id == order_id).values(**values))
+
+
+def add_shipping_info(
+    connection: Connection, merchant: Merchant, order_id: str, capture_id: str,
+    shipping_info: list[dict[str, Any]],
+) -> None:
+    load_order(connection, merchant.id, order_id, lock=True)
+    row = connection.execute(
+        select(captures.c.shipping_info).where(captures.c.id == capture_id)
+        .where(captures.c.order_id == order_id)
+    ).first()
+    if row is None:
+        raise NoSuchOrder(f"no capture {capture_id} on order {order_id}", code="NOT_FOUND")
+    connection.execute(captures.update().where(captures.c.id == capture_id)
+                       .values(shipping_info=list(row.shipping_info) + shipping_info))
+
+
+def expire_authorizations(connection: Connection, *, now: datetime) -> int:
+    """Release every authorization past its expiry: nothing captured → EXPIRED, else the rest."""
+    expired = connection.execute(
+        orders.update().where(orders.c.status == "AUTHORIZED")
+        .where(orders.c.expires_at <= now).values(status="EXPIRED")
+    ).rowcount
+    released = connection.execute(
+        orders.update().where(orders.c.status == "PART_CAPTURED")
+        .where(orders.c.expires_at <= now)
+        .values(order_amount=orders.c.captured_amount, status="CAPTURED")
+    ).rowcount
+    return int(expired) + int(released)

@@ -1,0 +1,83 @@
+"""Sandbox-only helpers for merchants' developers: authorize without a browser, move time."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+from pydantic import Field
+from sqlalchemy import Connection
+
+from paylater.api.http import current_merchant, json_response, run_command, services
+from paylater.checkout import service as checkout
+from paylater.checkout.routes import ERRORS
+from paylater.checkout.schemas import ApiModel, AuthorizationResponse, SandboxAuthorizeRequest
+from paylater.checkout.service import load_session
+from paylater.kit.clock import SandboxClock
+from paylater.merchants.service import Merchant
+from paylater.sandbox import service
+
+router = APIRouter(prefix="/sandbox/v1", tags=["Sandbox"])
+
+
+class AdvanceClock(ApiModel):
+    days: int = Field(default=0, ge=0, le=3660)
+    hours: int = Field(default=0, ge=0, le=24 * 3660)
+
+
+class ClockRead(ApiModel):
+    now: str
+    offset_seconds: int
+
+
+@router.post("/sessions/{session_id}/authorize", response_model=AuthorizationResponse,
+             responses=ERRORS)
+async def authorize_session(
+    session_id: str, body: SandboxAuthorizeRequest, request: Request,
+    merchant: Merchant = Depends(current_merchant),
+) -> Response:
+    """Authorize a session as a test consumer, as the hosted checkout would.
+
+    The credit decision runs for real: an under-18 date of birth, an amount over the consumer's
+    limit, or too many purchases in a day decline; billing and shipping in different countries, or
+    a first purchase above the review threshold, come back `PENDING`.
+    """
+    clock = services(request).clock
+    now = clock.now()
+
+    def work(connection: Connection) -> Response:
+        load_session(connection, session_id, merchant_id=merchant.id, now=now)
+        outcome = checkout.authorize(connection, session_id, body, now=now, today=now.date())
+        return json_response({
+            "approved": outcome.approved,
+            "authorization_token": outcome.token,
+            "fraud_status": outcome.fraud_status,
+            "reason_codes": outcome.reason_codes,
+            "decision_id": outcome.decision_id,
+            "show_form": outcome.approved,
+        })
+
+    return await run_command(request, merchant.id, work)
+
+
+@router.get("/clock", response_model=ClockRead)
+async def read_clock(request: Request, _: Merchant = Depends(current_merchant)) -> Response:
+    clock = services(request).clock
+    offset = clock.offset if isinstance(clock, SandboxClock) else timedelta(0)
+    return json_response({"now": clock.now().isoformat(),
+                          "offset_seconds": int(offset.total_seconds())})
+
+
+@router.post("/clock/advance", response_model=ClockRead)
+async def advance_clock(
+    body: AdvanceClock, request: Request, _: Merchant = Depends(current_merchant)
+) -> Response:
+    """Move the sandbox clock forward for every process sharing this database."""
+    found = services(request)
+    delta = timedelta(days=body.days, hours=body.hours)
+    offset = await found.database.run_async(lambda c: service.advance(c, delta))
+    if isinstance(found.clock, SandboxClock):
+        found.clock.forget_cache()
+    return json_response({"now": found.clock.now().isoformat(),
+                          "offset_seconds": int(offset.total_seconds())})

@@ -1,0 +1,40 @@
+"""Schema management: Alembic migrations, run from the CLI and by the test fixtures."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+
+from paylater.db import Database
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def import_models() -> None:
+    """Import every table module so the shared metadata knows the whole schema."""
+    from paylater.api import models as _api  # noqa: F401
+    from paylater.billing import models as _billing  # noqa: F401
+    from paylater.checkout import models as _checkout  # noqa: F401
+    from paylater.consumers import models as _consumers  # noqa: F401
+    from paylater.credit import models as _credit  # noqa: F401
+    from paylater.ledger import models as _ledger  # noqa: F401
+    from paylater.merchants import models as _merchants  # noqa: F401
+    from paylater.orders import models as _orders  # noqa: F401
+    from paylater.sandbox import models as _sandbox  # noqa: F401
+
+
+def alembic_config(database: Database) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("sqlalchemy.url", database.url.replace("%", "%%"))
+    return config
+
+
+def migrate(database: Database, revision: str = "head") -> None:
+    """Bring the database schema up to ``revision``."""
+    with database.engine.begin() as connection:
+        config = alembic_config(database)
+        config.attributes["connection"] = connection
+        command.upgrade(config, revision)
