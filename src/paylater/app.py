@@ -97,7 +97,8 @@ def create_app(
             f'fill="#1f3a5f"/><text x="8" y="19" font-family="sans-serif" font-size="13" '
             f'fill="#fff">{escape(label)}</text></svg>'
         )
-        return Response(svg, media_type="image/svg+xml",
-                        headers={"Cache-Control": "public, max-age=86400"})
+        return Response(
+            svg, media_type="image/svg+xml", headers={"Cache-Control": "public, max-age=86400"}
+        )
 
     return app

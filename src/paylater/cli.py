@@ -60,13 +60,16 @@ def _demo_credentials(settings: Settings, database: Database) -> dict[str, str]:
 
         assert isinstance(connection, Connection)
         merchant = merchants.create_merchant(
-            connection, name="Demo Marketplace", country="SE", at=now,
+            connection,
+            name="Demo Marketplace",
+            country="SE",
+            at=now,
             merchant_id=DEMO_MERCHANT_ID,
         )
-        issued = merchants.issue_credential(connection, merchant.id,
-                                            key=settings.hashing_key, at=now, label="demo")
-        return {"merchant_id": merchant.id, "username": issued.username,
-                "secret": issued.secret}
+        issued = merchants.issue_credential(
+            connection, merchant.id, key=settings.hashing_key, at=now, label="demo"
+        )
+        return {"merchant_id": merchant.id, "username": issued.username, "secret": issued.secret}
 
     credentials = database.run(seed)
     path.write_text(json.dumps(credentials, indent=2))
@@ -85,8 +88,10 @@ def demo() -> None:
     database = _database(settings)
     run_migrations(database)
     credentials = _demo_credentials(settings, database)
-    console.print(f"[bold]paylater sandbox[/bold] on {settings.public_url}  (API docs: "
-                  f"{settings.public_url}/docs)")
+    console.print(
+        f"[bold]paylater sandbox[/bold] on {settings.public_url}  (API docs: "
+        f"{settings.public_url}/docs)"
+    )
     console.print(f"demo merchant {credentials['merchant_id']}")
     console.print(f"  API username: [bold]{credentials['username']}[/bold]")
     console.print(f"  API secret:   [bold]{credentials['secret']}[/bold]")
@@ -106,17 +111,24 @@ def _serve(settings: Settings, database: Database) -> None:
 
     from paylater.app import create_app
 
-    uvicorn.run(create_app(settings, database), host=settings.host, port=settings.port,
-                access_log=settings.log_requests, log_level="warning", loop="uvloop",
-                http="httptools")
+    uvicorn.run(
+        create_app(settings, database),
+        host=settings.host,
+        port=settings.port,
+        access_log=settings.log_requests,
+        log_level="warning",
+        loop="uvloop",
+        http="httptools",
+    )
 
 
 @merchants_app.command("create")
 def merchants_create(
     name: Annotated[str, typer.Option(help="Legal name")],
     country: Annotated[str, typer.Option(help="ISO 3166-1 alpha-2 country")],
-    fee_rate_bp: Annotated[int, typer.Option(help="Fee per capture, basis points")] =
-    merchants.DEFAULT_FEE_RATE_BP,
+    fee_rate_bp: Annotated[
+        int, typer.Option(help="Fee per capture, basis points")
+    ] = merchants.DEFAULT_FEE_RATE_BP,
     fee_fixed_minor: Annotated[int, typer.Option(help="Fixed fee per order, minor units")] = 0,
 ) -> None:
     """Create a merchant and print its first API credential (the secret is shown once)."""
@@ -127,16 +139,26 @@ def merchants_create(
         from sqlalchemy import Connection
 
         assert isinstance(connection, Connection)
-        merchant = merchants.create_merchant(connection, name=name, country=country, at=now,
-                                             fee_rate_bp=fee_rate_bp,
-                                             fee_fixed_minor=fee_fixed_minor)
-        issued = merchants.issue_credential(connection, merchant.id,
-                                            key=settings.hashing_key, at=now, label="initial")
+        merchant = merchants.create_merchant(
+            connection,
+            name=name,
+            country=country,
+            at=now,
+            fee_rate_bp=fee_rate_bp,
+            fee_fixed_minor=fee_fixed_minor,
+        )
+        issued = merchants.issue_credential(
+            connection, merchant.id, key=settings.hashing_key, at=now, label="initial"
+        )
         return merchant, issued
 
     merchant, issued = _database(settings).run(work)
-    console.print(json.dumps({"merchant_id": merchant.id, "username": issued.username,
-                              "secret": issued.secret}, indent=2))
+    console.print(
+        json.dumps(
+            {"merchant_id": merchant.id, "username": issued.username, "secret": issued.secret},
+            indent=2,
+        )
+    )
 
 
 @merchants_app.command("issue-credential")
@@ -146,8 +168,12 @@ def merchants_issue_credential(merchant_id: str, label: str = "") -> None:
     now = SystemClock().now()
     issued = _database(settings).run(
         lambda c: merchants.issue_credential(
-            c, merchants.get_merchant(c, merchant_id).id, key=settings.hashing_key, at=now,
-            label=label)
+            c,
+            merchants.get_merchant(c, merchant_id).id,
+            key=settings.hashing_key,
+            at=now,
+            label=label,
+        )
     )
     console.print(json.dumps({"username": issued.username, "secret": issued.secret}, indent=2))
 
@@ -166,8 +192,9 @@ def merchants_revoke_credential(merchant_id: str, username: str) -> None:
 def ledger_verify() -> None:
     """Recompute every balance from postings; exit 1 on any drift or unbalanced entry."""
     report = _database(Settings()).run(ledger.verify, readonly=True)
-    console.print(f"{report.accounts} accounts, {report.entries} entries, "
-                  f"{report.postings} postings")
+    console.print(
+        f"{report.accounts} accounts, {report.entries} entries, {report.postings} postings"
+    )
     for key, stored, computed in report.drift:
         console.print(f"[red]drift[/red] {key}: stored {stored}, postings sum to {computed}")
     for entry in report.unbalanced:
@@ -203,8 +230,9 @@ def clock_advance(
         raise typer.BadParameter("the clock can only be moved in sandbox mode")
     database = _database(settings)
     offset = database.run(lambda c: sandbox.advance(c, timedelta(days=days, hours=hours)))
-    console.print(f"sandbox clock now {SystemClock().now() + offset:%Y-%m-%d %H:%M} UTC "
-                  f"(offset {offset})")
+    console.print(
+        f"sandbox clock now {SystemClock().now() + offset:%Y-%m-%d %H:%M} UTC (offset {offset})"
+    )
 
 
 @clock_app.command("show")
@@ -216,3 +244,7 @@ def clock_show() -> None:
 
 def main() -> None:
     app()
+
+
+if __name__ == "__main__":
+    main()

@@ -9,10 +9,12 @@ PostgreSQL rows are locked with ``SELECT … FOR UPDATE`` in the documented orde
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any, TypeVar
 
 import anyio.to_thread
@@ -82,6 +84,7 @@ class Database:
                 self.url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
             )
         self._limiter: anyio.CapacityLimiter | None = None
+        self._writer: GroupCommitWriter | None = None
         self._pool_size = pool_size
 
     @property
@@ -113,11 +116,17 @@ class Database:
     async def run_async(self, work: Callable[[Connection], T], *, readonly: bool = False) -> T:
         """Run a unit of work from async code.
 
-        SQLite has one writer: running the short transaction inline on the event loop serializes
-        writers without lock fights between threads. PostgreSQL work goes to a bounded thread pool.
+        SQLite has one writer: write units go to a :class:`GroupCommitWriter` that runs them one
+        after another on the event loop, each in its own savepoint, and commits each group with
+        one fsync in a worker thread. Reads run inline on their own connection (WAL lets them
+        proceed during a commit). PostgreSQL work goes to a bounded thread pool.
         """
         if self.is_sqlite:
-            return self.run(work, readonly=readonly)
+            if readonly:
+                return self.run(work, readonly=True)
+            if self._writer is None:
+                self._writer = GroupCommitWriter(self)
+            return await self._writer.submit(work)
         if self._limiter is None:
             self._limiter = anyio.CapacityLimiter(self._pool_size)
         return await anyio.to_thread.run_sync(
@@ -133,9 +142,91 @@ class Database:
         self.engine.dispose()
 
 
+class GroupCommitWriter:
+    """The single SQLite writer of an async process, committing units of work in groups.
+
+    Units run one after another in one transaction on one connection and are answered only after
+    the group's commit is durable. A unit that raises is answered with its exception; the group is
+    rolled back and the other units run again without it (units are functions of the database
+    state and their inputs, and nothing of theirs was visible yet), so each caller sees exactly
+    what a serial execution would have given it. The commit (the fsync) runs in a thread, so the
+    event loop keeps parsing requests meanwhile and they form the next group.
+    """
+
+    MAX_GROUP = 128
+
+    def __init__(self, database: Database) -> None:
+        self._database = database
+        self._pending: list[tuple[Callable[[Connection], Any], asyncio.Future[Any]]] = []
+        self._wakeup = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._connection: Connection | None = None
+
+    async def submit(self, work: Callable[[Connection], T]) -> T:
+        future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+        self._pending.append((work, future))
+        self._wakeup.set()
+        if self._task is None or self._task.done():
+            self._task = asyncio.create_task(self._drain())
+        return await future
+
+    async def _drain(self) -> None:
+        while True:
+            await self._wakeup.wait()
+            self._wakeup.clear()
+            while self._pending:
+                group = self._pending[: self.MAX_GROUP]
+                del self._pending[: self.MAX_GROUP]
+                await self._run_group(group)
+
+    async def _run_group(
+        self, group: list[tuple[Callable[[Connection], Any], asyncio.Future[Any]]]
+    ) -> None:
+        if self._connection is None:
+            self._connection = self._database.engine.connect()
+        connection = self._connection
+        remaining = list(group)
+        while remaining:
+            results: list[tuple[asyncio.Future[Any], Any]] = []
+            failed: tuple[int, BaseException] | None = None
+            try:
+                transaction = connection.begin()
+                for index, (work, future) in enumerate(remaining):
+                    try:
+                        results.append((future, work(connection)))
+                    except Exception as error:  # the unit's caller receives it
+                        failed = (index, error)
+                        break
+                if failed is None:
+                    await asyncio.to_thread(transaction.commit)
+                else:
+                    transaction.rollback()
+            except Exception as error:  # BEGIN or COMMIT failed: nothing was written
+                self._connection = None
+                connection.invalidate()
+                for _work, future in remaining:
+                    if not future.done():
+                        future.set_exception(error)
+                return
+            if failed is None:
+                for future, result in results:
+                    if not future.done():
+                        future.set_result(result)
+                return
+            index, error = failed
+            if not remaining[index][1].done():
+                remaining[index][1].set_exception(error)
+            del remaining[index]
+
+
 def insert_ignoring_duplicates(connection: Connection, table: Table) -> Insert:
-    """``INSERT … ON CONFLICT DO NOTHING`` for the connection's dialect."""
-    if connection.dialect.name == "postgresql":
+    """``INSERT … ON CONFLICT DO NOTHING`` for the connection's dialect (built once per table)."""
+    return _insert_ignoring(connection.dialect.name, table)
+
+
+@lru_cache(maxsize=64)
+def _insert_ignoring(dialect: str, table: Table) -> Insert:
+    if dialect == "postgresql":
         return postgresql.insert(table).on_conflict_do_nothing()
     return sqlite.insert(table).on_conflict_do_nothing()
 

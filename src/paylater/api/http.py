@@ -14,7 +14,7 @@ import binascii
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
 from fastapi import Request
@@ -30,6 +30,7 @@ from paylater.kit.ids import new_uuid
 from paylater.merchants.service import Merchant, authenticate
 
 JSON = "application/json"
+T = TypeVar("T")
 _REPLAYED_HEADERS = ("location", "capture-id", "refund-id")
 
 
@@ -73,13 +74,32 @@ def _credentials(request: Request) -> tuple[str, str]:
     return username, secret
 
 
-async def current_merchant(request: Request) -> Merchant:
-    """FastAPI dependency: the merchant whose API credentials sign this request."""
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """The API credentials a request presents; checked inside the request's transaction."""
+
+    username: str
+    secret: str
+
+
+async def api_caller(request: Request) -> Caller:
+    """FastAPI dependency: the HTTP Basic credentials of a merchant API request."""
     username, secret = _credentials(request)
-    found = services(request)
-    key = found.settings.hashing_key
-    return await found.database.run_async(
-        lambda connection: authenticate(connection, username, secret, key=key), readonly=True
+    return Caller(username, secret)
+
+
+def _authenticated(request: Request, caller: Caller, connection: Connection) -> Merchant:
+    key = services(request).settings.hashing_key
+    return authenticate(connection, caller.username, caller.secret, key=key)
+
+
+async def run_query(
+    request: Request, caller: Caller, work: Callable[[Connection, Merchant], T]
+) -> T:
+    """Authenticate and read in one read-only transaction."""
+    return await services(request).database.run_async(
+        lambda connection: work(connection, _authenticated(request, caller, connection)),
+        readonly=True,
     )
 
 
@@ -91,19 +111,25 @@ def idempotency_key(request: Request) -> str | None:
 
 
 def _stored(response: Response) -> dict[str, Any]:
-    headers = {name: response.headers[name] for name in _REPLAYED_HEADERS
-               if name in response.headers}
+    headers = {
+        name: response.headers[name] for name in _REPLAYED_HEADERS if name in response.headers
+    }
     return {"status_code": response.status_code, "headers": headers, "body": response.body}
 
 
 async def run_command(
-    request: Request, merchant_id: str, work: Callable[[Connection], Response]
+    request: Request, caller: Caller, work: Callable[[Connection, Merchant], Response]
 ) -> Response:
-    """Run one state-changing API call as a single transaction, idempotently if asked."""
+    """Authenticate and run one state-changing API call as a single transaction.
+
+    With an idempotency key, the call is recorded and replayed as described above.
+    """
     found = services(request)
     key = idempotency_key(request)
     if key is None:
-        return await found.database.run_async(work)
+        return await found.database.run_async(
+            lambda connection: work(connection, _authenticated(request, caller, connection))
+        )
     body = await request.body()
     digest = hashlib.sha256(
         request.method.encode() + b" " + request.url.path.encode() + b"\n" + body
@@ -111,6 +137,8 @@ async def run_command(
     now = found.clock.now()
 
     def unit(connection: Connection) -> Response:
+        merchant = _authenticated(request, caller, connection)
+        merchant_id = merchant.id
         inserted = connection.execute(
             insert_ignoring_duplicates(connection, idempotency_keys).values(
                 merchant_id=merchant_id, key=key, request_hash=digest, created_at=now
@@ -118,8 +146,12 @@ async def run_command(
         ).rowcount
         if not inserted:
             row = connection.execute(
-                select(idempotency_keys.c.request_hash, idempotency_keys.c.status_code,
-                       idempotency_keys.c.headers, idempotency_keys.c.body)
+                select(
+                    idempotency_keys.c.request_hash,
+                    idempotency_keys.c.status_code,
+                    idempotency_keys.c.headers,
+                    idempotency_keys.c.body,
+                )
                 .where(idempotency_keys.c.merchant_id == merchant_id)
                 .where(idempotency_keys.c.key == key)
             ).one()
@@ -127,11 +159,15 @@ async def run_command(
                 raise IdempotencyKeyReused(
                     "this Idempotency-Key was used with a different request; use a new key"
                 )
-            return Response(row.body, status_code=row.status_code, headers=row.headers,
-                            media_type=JSON if row.body else None)
+            return Response(
+                row.body,
+                status_code=row.status_code,
+                headers=row.headers,
+                media_type=JSON if row.body else None,
+            )
         savepoint = connection.begin_nested()
         try:
-            response = work(connection)
+            response = work(connection, merchant)
             savepoint.commit()
         except DomainError as error:
             savepoint.rollback()

@@ -20,6 +20,9 @@ from paylater.ledger.service import AccountKind, Posting, account, post
 from paylater.plans.allocation import Slot, allocate_payment, allocate_refund
 from paylater.plans.schedule import PlanType, build_schedule
 
+_INSERT_PLAN = payment_plans.insert()
+_INSERT_INSTALMENTS = instalments.insert()
+
 
 @dataclass(frozen=True, slots=True)
 class CreatedPlan:
@@ -51,26 +54,47 @@ def create_plan(
 ) -> CreatedPlan:
     """Create the consumer's schedule for one capture."""
     schedule = build_schedule(
-        plan, amount, capture_date, country, months=financing_months,
+        plan,
+        amount,
+        capture_date,
+        country,
+        months=financing_months,
         nominal_rate=financing_rate,
     )
     plan_id = new_uuid()
     interest = sum(part.interest for part in schedule)
     connection.execute(
-        payment_plans.insert().values(
-            id=plan_id, order_id=order_id, capture_id=capture_id, consumer_id=consumer_id,
-            plan=plan.value, currency=currency, country=country, principal=amount,
-            interest=interest, status="active", created_at=at,
-        )
+        _INSERT_PLAN,
+        {
+            "id": plan_id,
+            "order_id": order_id,
+            "capture_id": capture_id,
+            "consumer_id": consumer_id,
+            "plan": plan.value,
+            "currency": currency,
+            "country": country,
+            "principal": amount,
+            "interest": interest,
+            "status": "active",
+            "created_at": at,
+        },
     )
     connection.execute(
-        instalments.insert(),
+        _INSERT_INSTALMENTS,
         [
             {
-                "id": new_uuid(), "plan_id": plan_id, "consumer_id": consumer_id,
-                "seq": part.seq, "due_date": part.due_date, "original_amount": part.amount,
-                "amount": part.amount, "interest": part.interest, "paid_amount": 0,
-                "currency": currency, "status": "open", "paid_at": None,
+                "id": new_uuid(),
+                "plan_id": plan_id,
+                "consumer_id": consumer_id,
+                "seq": part.seq,
+                "due_date": part.due_date,
+                "original_amount": part.amount,
+                "amount": part.amount,
+                "interest": part.interest,
+                "paid_amount": 0,
+                "currency": currency,
+                "status": "open",
+                "paid_at": None,
             }
             for part in schedule
         ],
@@ -99,14 +123,14 @@ def apply_refund(connection: Connection, order_id: str, refund: int) -> RefundEf
     """Lower the order's instalments from the last unpaid one; return what is paid back."""
     rows = _order_instalments(connection, order_id)
     allocation = allocate_refund([Slot(amount, paid) for _, amount, paid in rows], refund)
-    for (instalment_id, amount, paid), new_amount in zip(
-        rows, allocation.new_amounts, strict=True
-    ):
+    for (instalment_id, amount, paid), new_amount in zip(rows, allocation.new_amounts, strict=True):
         if new_amount != amount:
+            # What was paid beyond the new amount is paid back, so it no longer counts as paid.
+            kept = min(paid, new_amount)
             connection.execute(
                 instalments.update()
                 .where(instalments.c.id == instalment_id)
-                .values(amount=new_amount, status=_status(new_amount, paid))
+                .values(amount=new_amount, paid_amount=kept, status=_status(new_amount, kept))
             )
     _close_finished_plans(connection, order_id)
     return RefundEffect(allocation.receivable_reduction, allocation.payback)
@@ -129,8 +153,11 @@ def _close_finished_plans(connection: Connection, order_id: str) -> None:
 
 
 def outstanding(connection: Connection, order_id: str) -> int:
-    return sum(amount - paid for _, amount, paid in _order_instalments(connection, order_id)
-               if amount > paid)
+    return sum(
+        amount - paid
+        for _, amount, paid in _order_instalments(connection, order_id)
+        if amount > paid
+    )
 
 
 def record_payment(
@@ -155,8 +182,11 @@ def record_payment(
             connection.execute(
                 instalments.update()
                 .where(instalments.c.id == instalment_id)
-                .values(paid_amount=new_paid, status=_status(amount, new_paid),
-                        paid_at=at if new_paid >= amount else None)
+                .values(
+                    paid_amount=new_paid,
+                    status=_status(amount, new_paid),
+                    paid_at=at if new_paid >= amount else None,
+                )
             )
     _close_finished_plans(connection, order_id)
     applied_total = payment.minor - allocation.credit
@@ -168,10 +198,14 @@ def record_payment(
         at=at,
         entry_postings=[
             Posting(account(AccountKind.BANK_CLEARING, currency), payment),
-            Posting(account(AccountKind.CONSUMER_RECEIVABLE, currency, consumer_id),
-                    Money(-applied_total, currency)),
-            Posting(account(AccountKind.CONSUMER_PAYABLE, currency, consumer_id),
-                    Money(-allocation.credit, currency)),
+            Posting(
+                account(AccountKind.CONSUMER_RECEIVABLE, currency, consumer_id),
+                Money(-applied_total, currency),
+            ),
+            Posting(
+                account(AccountKind.CONSUMER_PAYABLE, currency, consumer_id),
+                Money(-allocation.credit, currency),
+            ),
         ],
     )
     return applied_total
@@ -184,19 +218,31 @@ def schedule_rows(
     if not order_ids:
         return {}
     rows = connection.execute(
-        select(payment_plans.c.order_id, payment_plans.c.capture_id, instalments.c.seq,
-               instalments.c.due_date, instalments.c.amount, instalments.c.original_amount,
-               instalments.c.paid_amount, instalments.c.status)
+        select(
+            payment_plans.c.order_id,
+            payment_plans.c.capture_id,
+            instalments.c.seq,
+            instalments.c.due_date,
+            instalments.c.amount,
+            instalments.c.original_amount,
+            instalments.c.paid_amount,
+            instalments.c.status,
+        )
         .join(payment_plans, payment_plans.c.id == instalments.c.plan_id)
         .where(payment_plans.c.order_id.in_(order_ids))
         .order_by(payment_plans.c.created_at, payment_plans.c.id, instalments.c.seq)
     ).all()
     result: dict[str, list[dict[str, object]]] = {order_id: [] for order_id in order_ids}
     for row in rows:
-        result[row.order_id].append({
-            "capture_id": row.capture_id, "sequence": row.seq,
-            "due_date": row.due_date.isoformat(), "amount": row.amount,
-            "original_amount": row.original_amount, "paid_amount": row.paid_amount,
-            "status": row.status,
-        })
+        result[row.order_id].append(
+            {
+                "capture_id": row.capture_id,
+                "sequence": row.seq,
+                "due_date": row.due_date.isoformat(),
+                "amount": row.amount,
+                "original_amount": row.original_amount,
+                "paid_amount": row.paid_amount,
+                "status": row.status,
+            }
+        )
     return result

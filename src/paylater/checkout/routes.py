@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from sqlalchemy import Connection
 
-from paylater.api.http import current_merchant, json_response, run_command, services
+from paylater.api.http import Caller, api_caller, json_response, run_command, run_query, services
 from paylater.checkout import service, tokens
 from paylater.checkout.schemas import (
     CustomerTokenCreated,
@@ -53,83 +53,95 @@ def categories(request: Request, plans: list[str]) -> list[dict[str, Any]]:
 
 @router.post("/payments/v1/sessions", response_model=SessionCreated, responses=ERRORS)
 async def create_session(
-    body: SessionRequest, request: Request, merchant: Merchant = Depends(current_merchant)
+    body: SessionRequest, request: Request, caller: Caller = Depends(api_caller)
 ) -> Response:
     """Create a payment session: the cart, and the plans it qualifies for."""
     now = services(request).clock.now()
 
-    def work(connection: Connection) -> Response:
+    def work(connection: Connection, merchant: Merchant) -> Response:
         created = service.create_session(connection, merchant.id, body, now=now)
-        return json_response({
-            "session_id": created.session_id,
-            "client_token": created.client_token,
-            "payment_method_categories": categories(request, [p.value for p in created.plans]),
-        })
+        return json_response(
+            {
+                "session_id": created.session_id,
+                "client_token": created.client_token,
+                "payment_method_categories": categories(request, [p.value for p in created.plans]),
+            }
+        )
 
-    return await run_command(request, merchant.id, work)
+    return await run_command(request, caller, work)
 
 
 @router.get("/payments/v1/sessions/{session_id}", response_model=SessionRead, responses=ERRORS)
 async def read_session(
-    session_id: str, request: Request, merchant: Merchant = Depends(current_merchant)
+    session_id: str, request: Request, caller: Caller = Depends(api_caller)
 ) -> Response:
     """Read a session; its status reads `expired` 48 hours after creation."""
     found = services(request)
     now = found.clock.now()
-    session = await found.database.run_async(
-        lambda c: service.load_session(c, session_id, merchant_id=merchant.id, now=now),
-        readonly=True,
+    session = await run_query(
+        request,
+        caller,
+        lambda c, merchant: service.load_session(c, session_id, merchant_id=merchant.id, now=now),
     )
     details = session["details"]
-    return json_response({
-        "session_id": session["id"],
-        "status": session["status"],
-        "client_token": session["client_token"],
-        "acquiring_channel": details.get("acquiring_channel", "ECOMMERCE"),
-        "intent": session["intent"],
-        "purchase_country": session["purchase_country"],
-        "purchase_currency": session["purchase_currency"],
-        "locale": session["locale"],
-        "order_amount": session["order_amount"],
-        "order_tax_amount": session["order_tax_amount"],
-        "order_lines": details.get("order_lines", []),
-        "payment_method_categories": categories(request, session["offered_plans"]),
-        "expires_at": session["expires_at"].isoformat().replace("+00:00", "Z"),
-        "authorization_token": session["authorization_token"],
-        "merchant_reference1": details.get("merchant_reference1"),
-        "merchant_reference2": details.get("merchant_reference2"),
-    })
+    return json_response(
+        {
+            "session_id": session["id"],
+            "status": session["status"],
+            "client_token": session["client_token"],
+            "acquiring_channel": details.get("acquiring_channel", "ECOMMERCE"),
+            "intent": session["intent"],
+            "purchase_country": session["purchase_country"],
+            "purchase_currency": session["purchase_currency"],
+            "locale": session["locale"],
+            "order_amount": session["order_amount"],
+            "order_tax_amount": session["order_tax_amount"],
+            "order_lines": details.get("order_lines", []),
+            "payment_method_categories": categories(request, session["offered_plans"]),
+            "expires_at": session["expires_at"].isoformat().replace("+00:00", "Z"),
+            "authorization_token": session["authorization_token"],
+            "merchant_reference1": details.get("merchant_reference1"),
+            "merchant_reference2": details.get("merchant_reference2"),
+        }
+    )
 
 
 @router.post("/payments/v1/sessions/{session_id}", status_code=204, responses=ERRORS)
 async def update_session(
-    session_id: str, body: SessionUpdate, request: Request,
-    merchant: Merchant = Depends(current_merchant),
+    session_id: str,
+    body: SessionUpdate,
+    request: Request,
+    caller: Caller = Depends(api_caller),
 ) -> Response:
     """Update an incomplete session; the plans offered are decided again."""
     now = services(request).clock.now()
 
-    def work(connection: Connection) -> Response:
+    def work(connection: Connection, merchant: Merchant) -> Response:
         service.update_session(connection, merchant.id, session_id, body, now=now)
         return Response(status_code=204)
 
-    return await run_command(request, merchant.id, work)
+    return await run_command(request, caller, work)
 
 
-@router.post("/payments/v1/authorizations/{authorization_token}/order",
-             response_model=OrderCreated, responses=ERRORS)
+@router.post(
+    "/payments/v1/authorizations/{authorization_token}/order",
+    response_model=OrderCreated,
+    responses=ERRORS,
+)
 async def create_order(
-    authorization_token: str, body: OrderData, request: Request,
-    merchant: Merchant = Depends(current_merchant),
+    authorization_token: str,
+    body: OrderData,
+    request: Request,
+    caller: Caller = Depends(api_caller),
 ) -> Response:
     """Create an order from the shopper's authorization token."""
     now = services(request).clock.now()
 
-    def work(connection: Connection) -> Response:
+    def work(connection: Connection, merchant: Merchant) -> Response:
         order = service.create_order(connection, merchant.id, authorization_token, body, now=now)
         return json_response(created_order_body(order))
 
-    return await run_command(request, merchant.id, work)
+    return await run_command(request, caller, work)
 
 
 def created_order_body(order: dict[str, Any]) -> dict[str, Any]:
@@ -137,8 +149,7 @@ def created_order_body(order: dict[str, Any]) -> dict[str, Any]:
     plan = PlanType(order["plan"])
     return {
         "order_id": order["id"],
-        "redirect_url": confirmation.replace("{order.id}", order["id"]) if confirmation
-        else None,
+        "redirect_url": confirmation.replace("{order.id}", order["id"]) if confirmation else None,
         "fraud_status": order["fraud_status"],
         "authorized_payment_method": {
             "type": plan.value,
@@ -149,78 +160,101 @@ def created_order_body(order: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-@router.delete("/payments/v1/authorizations/{authorization_token}", status_code=204,
-               responses=ERRORS)
+@router.delete(
+    "/payments/v1/authorizations/{authorization_token}", status_code=204, responses=ERRORS
+)
 async def cancel_authorization(
-    authorization_token: str, request: Request, merchant: Merchant = Depends(current_merchant)
+    authorization_token: str, request: Request, caller: Caller = Depends(api_caller)
 ) -> Response:
     """Cancel an authorization that has not become an order."""
     now = services(request).clock.now()
 
-    def work(connection: Connection) -> Response:
+    def work(connection: Connection, merchant: Merchant) -> Response:
         service.cancel_authorization(connection, merchant.id, authorization_token, now=now)
         return Response(status_code=204)
 
-    return await run_command(request, merchant.id, work)
+    return await run_command(request, caller, work)
 
 
-@router.post("/payments/v1/authorizations/{authorization_token}/customer-token",
-             response_model=CustomerTokenCreated, responses=ERRORS)
+@router.post(
+    "/payments/v1/authorizations/{authorization_token}/customer-token",
+    response_model=CustomerTokenCreated,
+    responses=ERRORS,
+)
 async def create_customer_token(
-    authorization_token: str, body: CustomerTokenRequest, request: Request,
-    merchant: Merchant = Depends(current_merchant),
+    authorization_token: str,
+    body: CustomerTokenRequest,
+    request: Request,
+    caller: Caller = Depends(api_caller),
 ) -> Response:
     """Turn an authorization into a customer token for recurring orders."""
     now = services(request).clock.now()
 
-    def work(connection: Connection) -> Response:
+    def work(connection: Connection, merchant: Merchant) -> Response:
         token = tokens.create(connection, merchant.id, authorization_token, body, now=now)
-        return json_response({"token_id": token, "redirect_url": None,
-                              "payment_method_reference": token})
+        return json_response(
+            {"token_id": token, "redirect_url": None, "payment_method_reference": token}
+        )
 
-    return await run_command(request, merchant.id, work)
+    return await run_command(request, caller, work)
 
 
-@router.get("/customer-token/v1/tokens/{token_id}", response_model=CustomerTokenRead,
-            tags=["Customer tokens"], responses=ERRORS)
+@router.get(
+    "/customer-token/v1/tokens/{token_id}",
+    response_model=CustomerTokenRead,
+    tags=["Customer tokens"],
+    responses=ERRORS,
+)
 async def read_customer_token(
-    token_id: str, request: Request, merchant: Merchant = Depends(current_merchant)
+    token_id: str, request: Request, caller: Caller = Depends(api_caller)
 ) -> Response:
-    found = services(request)
-    data = await found.database.run_async(
-        lambda c: tokens.read(c, merchant.id, token_id), readonly=True
+    data = await run_query(
+        request, caller, lambda c, merchant: tokens.read(c, merchant.id, token_id)
     )
     return json_response(data)
 
 
-@router.patch("/customer-token/v1/tokens/{token_id}/status", status_code=202,
-              tags=["Customer tokens"], responses=ERRORS)
+@router.patch(
+    "/customer-token/v1/tokens/{token_id}/status",
+    status_code=202,
+    tags=["Customer tokens"],
+    responses=ERRORS,
+)
 async def cancel_customer_token(
-    token_id: str, body: CustomerTokenStatus, request: Request,
-    merchant: Merchant = Depends(current_merchant),
+    token_id: str,
+    body: CustomerTokenStatus,
+    request: Request,
+    caller: Caller = Depends(api_caller),
 ) -> Response:
     """Cancel a customer token; no new orders can be made with it."""
-    def work(connection: Connection) -> Response:
+
+    def work(connection: Connection, merchant: Merchant) -> Response:
         tokens.cancel(connection, merchant.id, token_id)
         return Response(status_code=202)
 
-    return await run_command(request, merchant.id, work)
+    return await run_command(request, caller, work)
 
 
-@router.post("/customer-token/v1/tokens/{token_id}/order", response_model=OrderCreated,
-             tags=["Customer tokens"], responses=ERRORS)
+@router.post(
+    "/customer-token/v1/tokens/{token_id}/order",
+    response_model=OrderCreated,
+    tags=["Customer tokens"],
+    responses=ERRORS,
+)
 async def order_from_customer_token(
-    token_id: str, body: OrderData, request: Request,
-    merchant: Merchant = Depends(current_merchant),
+    token_id: str,
+    body: OrderData,
+    request: Request,
+    caller: Caller = Depends(api_caller),
 ) -> Response:
     """Create a recurring order for the token's consumer; a new credit decision runs."""
     now = services(request).clock.now()
 
-    def work(connection: Connection) -> Response:
+    def work(connection: Connection, merchant: Merchant) -> Response:
         order = tokens.create_order(connection, merchant.id, token_id, body, now=now)
         return json_response(created_order_body(order))
 
-    return await run_command(request, merchant.id, work)
+    return await run_command(request, caller, work)
 
 
 __all__ = ["PaymentMethodCategory", "router"]

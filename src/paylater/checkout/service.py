@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, bindparam, select
 
 from paylater.checkout.models import authorizations, payment_sessions
 from paylater.checkout.schemas import (
@@ -33,6 +33,24 @@ from paylater.plans.schedule import PlanType, financing_terms
 SESSION_LIFETIME = timedelta(hours=48)
 AUTHORIZATION_TOKEN_LIFETIME = timedelta(hours=1)
 DEFAULT_FINANCING_MONTHS = 12
+
+_SESSION = select(payment_sessions).where(payment_sessions.c.id == bindparam("id"))
+_SESSION_FOR_UPDATE = _SESSION.with_for_update()
+_INSERT_SESSION = payment_sessions.insert()
+_COMPLETE_SESSION = (
+    payment_sessions.update()
+    .where(payment_sessions.c.id == bindparam("b_id"))
+    .values(status="complete", authorization_token=bindparam("b_token"))
+)
+_INSERT_AUTHORIZATION = authorizations.insert()
+_AUTHORIZATION_FOR_UPDATE = (
+    select(authorizations).where(authorizations.c.token == bindparam("token")).with_for_update()
+)
+_USE_AUTHORIZATION = (
+    authorizations.update()
+    .where(authorizations.c.token == bindparam("b_token"))
+    .values(status="used", order_id=bindparam("b_order_id"))
+)
 
 PLAN_NAMES = {
     PlanType.pay_now: "Pay now",
@@ -72,9 +90,17 @@ def country_rules(country: str, currency: str) -> CountryRules:
 
 def order_details(data: OrderData) -> dict[str, Any]:
     dumped = data.model_dump(mode="json", exclude_none=True)
-    keep = ("order_lines", "merchant_reference1", "merchant_reference2", "merchant_urls",
-            "billing_address", "shipping_address", "customer", "merchant_data",
-            "acquiring_channel")
+    keep = (
+        "order_lines",
+        "merchant_reference1",
+        "merchant_reference2",
+        "merchant_urls",
+        "billing_address",
+        "shipping_address",
+        "customer",
+        "merchant_data",
+        "acquiring_channel",
+    )
     return {key: dumped[key] for key in keep if key in dumped}
 
 
@@ -85,37 +111,52 @@ def create_session(
     session_id = new_uuid()
     birth = request.customer.date_of_birth if request.customer else None
     decision, decision_id = credit.offer(
-        connection, rules, merchant_id=merchant_id, session_id=session_id,
-        currency=request.purchase_currency, amount=request.order_amount,
-        date_of_birth=birth, today=now.date(), at=now,
+        connection,
+        rules,
+        merchant_id=merchant_id,
+        session_id=session_id,
+        currency=request.purchase_currency,
+        amount=request.order_amount,
+        date_of_birth=birth,
+        today=now.date(),
+        at=now,
     )
     client_token = new_token("plct_", 32)
     connection.execute(
-        payment_sessions.insert().values(
-            id=session_id, merchant_id=merchant_id, status="incomplete",
-            client_token=client_token, purchase_country=request.purchase_country,
-            purchase_currency=request.purchase_currency, locale=request.locale,
-            order_amount=request.order_amount, order_tax_amount=request.order_tax_amount,
-            intent=request.intent, details=order_details(request),
-            offered_plans=[plan.value for plan in decision.plans], decision_id=decision_id,
-            authorization_token=None, created_at=now, expires_at=now + SESSION_LIFETIME,
-        )
+        _INSERT_SESSION,
+        {
+            "id": session_id,
+            "merchant_id": merchant_id,
+            "status": "incomplete",
+            "client_token": client_token,
+            "purchase_country": request.purchase_country,
+            "purchase_currency": request.purchase_currency,
+            "locale": request.locale,
+            "order_amount": request.order_amount,
+            "order_tax_amount": request.order_tax_amount,
+            "intent": request.intent,
+            "details": order_details(request),
+            "offered_plans": [plan.value for plan in decision.plans],
+            "decision_id": decision_id,
+            "authorization_token": None,
+            "created_at": now,
+            "expires_at": now + SESSION_LIFETIME,
+        },
     )
     return SessionCreated(session_id, client_token, decision.plans)
 
 
 def load_session(
-    connection: Connection, session_id: str, *, merchant_id: str | None, now: datetime,
+    connection: Connection,
+    session_id: str,
+    *,
+    merchant_id: str | None,
+    now: datetime,
     lock: bool = False,
 ) -> dict[str, Any]:
     """The session as a dict, with ``status`` reading ``expired`` once its 48 h are over."""
-    query = select(payment_sessions).where(payment_sessions.c.id == session_id)
-    if merchant_id is not None:
-        query = query.where(payment_sessions.c.merchant_id == merchant_id)
-    if lock:
-        query = query.with_for_update()
-    row = connection.execute(query).first()
-    if row is None:
+    row = connection.execute(_SESSION_FOR_UPDATE if lock else _SESSION, {"id": session_id}).first()
+    if row is None or (merchant_id is not None and row.merchant_id != merchant_id):
         raise NotFound(f"no session {session_id}")
     session = dict(row._mapping)
     if session["status"] == "incomplete" and session["expires_at"] <= now:
@@ -124,8 +165,12 @@ def load_session(
 
 
 def update_session(
-    connection: Connection, merchant_id: str, session_id: str, update: SessionUpdate,
-    *, now: datetime,
+    connection: Connection,
+    merchant_id: str,
+    session_id: str,
+    update: SessionUpdate,
+    *,
+    now: datetime,
 ) -> None:
     session = load_session(connection, session_id, merchant_id=merchant_id, now=now, lock=True)
     if session["status"] != "incomplete":
@@ -146,16 +191,27 @@ def update_session(
     rules = country_rules(merged.purchase_country, merged.purchase_currency)
     birth = merged.customer.date_of_birth if merged.customer else None
     decision, decision_id = credit.offer(
-        connection, rules, merchant_id=merchant_id, session_id=session_id,
-        currency=merged.purchase_currency, amount=merged.order_amount,
-        date_of_birth=birth, today=now.date(), at=now,
+        connection,
+        rules,
+        merchant_id=merchant_id,
+        session_id=session_id,
+        currency=merged.purchase_currency,
+        amount=merged.order_amount,
+        date_of_birth=birth,
+        today=now.date(),
+        at=now,
     )
     connection.execute(
-        payment_sessions.update().where(payment_sessions.c.id == session_id).values(
+        payment_sessions.update()
+        .where(payment_sessions.c.id == session_id)
+        .values(
             purchase_country=merged.purchase_country,
-            purchase_currency=merged.purchase_currency, locale=merged.locale,
-            order_amount=merged.order_amount, order_tax_amount=merged.order_tax_amount,
-            details=order_details(merged), offered_plans=[p.value for p in decision.plans],
+            purchase_currency=merged.purchase_currency,
+            locale=merged.locale,
+            order_amount=merged.order_amount,
+            order_tax_amount=merged.order_tax_amount,
+            details=order_details(merged),
+            offered_plans=[p.value for p in decision.plans],
             decision_id=decision_id,
         )
     )
@@ -172,8 +228,12 @@ def _messages(error: ValueError) -> list[str]:
 
 
 def authorize(
-    connection: Connection, session_id: str, request: SandboxAuthorizeRequest, *,
-    now: datetime, today: date,
+    connection: Connection,
+    session_id: str,
+    request: SandboxAuthorizeRequest,
+    *,
+    now: datetime,
+    today: date,
 ) -> AuthorizationOutcome:
     """The shopper picks a plan and identifies: run the credit decision, issue a token."""
     session = load_session(connection, session_id, merchant_id=None, now=now, lock=True)
@@ -190,14 +250,19 @@ def authorize(
     consumer, _created = find_or_create(
         connection,
         ConsumerDetails(
-            email=request.consumer.email, given_name=request.consumer.given_name,
-            family_name=request.consumer.family_name, date_of_birth=birth,
+            email=request.consumer.email,
+            given_name=request.consumer.given_name,
+            family_name=request.consumer.family_name,
+            date_of_birth=birth,
             country=request.consumer.country or session["purchase_country"],
-            locale=session["locale"], phone=request.consumer.phone,
+            locale=session["locale"],
+            phone=request.consumer.phone,
             monthly_income=request.consumer.monthly_income,
             monthly_expenses=request.consumer.monthly_expenses,
         ),
-        default_country=session["purchase_country"], default_locale=session["locale"], at=now,
+        default_country=session["purchase_country"],
+        default_locale=session["locale"],
+        at=now,
     )
     months = None
     monthly_cost = None
@@ -211,42 +276,54 @@ def authorize(
     billing_country = (details.get("billing_address") or {}).get("country") or consumer.country
     shipping_country = (details.get("shipping_address") or {}).get("country") or ""
     decision, decision_id = credit.authorize(
-        connection, rules, merchant_id=session["merchant_id"], consumer=consumer, plan=plan,
-        amount=session["order_amount"], currency=session["purchase_currency"],
-        billing_country=billing_country.upper(), shipping_country=shipping_country.upper(),
-        now=now, today=today, session_id=session_id, device_id=request.device_id,
+        connection,
+        rules,
+        merchant_id=session["merchant_id"],
+        consumer=consumer,
+        plan=plan,
+        amount=session["order_amount"],
+        currency=session["purchase_currency"],
+        billing_country=billing_country.upper(),
+        shipping_country=shipping_country.upper(),
+        now=now,
+        today=today,
+        session_id=session_id,
+        device_id=request.device_id,
         monthly_cost=monthly_cost,
     )
     if decision.outcome is Outcome.REJECTED:
         return AuthorizationOutcome(False, None, "REJECTED", decision.reason_codes, decision_id)
     token = new_token("plat_", 24)
     connection.execute(
-        authorizations.insert().values(
-            token=token, session_id=session_id, merchant_id=session["merchant_id"],
-            consumer_id=consumer.id, plan=plan.value, financing_months=months,
-            amount=session["order_amount"], currency=session["purchase_currency"],
-            fraud_status=decision.outcome.value, decision_id=decision_id, status="authorized",
-            order_id=None, created_at=now, expires_at=now + AUTHORIZATION_TOKEN_LIFETIME,
-        )
+        _INSERT_AUTHORIZATION,
+        {
+            "token": token,
+            "session_id": session_id,
+            "merchant_id": session["merchant_id"],
+            "consumer_id": consumer.id,
+            "plan": plan.value,
+            "financing_months": months,
+            "amount": session["order_amount"],
+            "currency": session["purchase_currency"],
+            "fraud_status": decision.outcome.value,
+            "decision_id": decision_id,
+            "status": "authorized",
+            "order_id": None,
+            "created_at": now,
+            "expires_at": now + AUTHORIZATION_TOKEN_LIFETIME,
+        },
     )
-    connection.execute(
-        payment_sessions.update().where(payment_sessions.c.id == session_id)
-        .values(status="complete", authorization_token=token)
+    connection.execute(_COMPLETE_SESSION, {"b_id": session_id, "b_token": token})
+    return AuthorizationOutcome(
+        True, token, decision.outcome.value, decision.reason_codes, decision_id
     )
-    return AuthorizationOutcome(True, token, decision.outcome.value, decision.reason_codes,
-                                decision_id)
 
 
 def load_authorization(
     connection: Connection, merchant_id: str, token: str, *, now: datetime
 ) -> dict[str, Any]:
-    row = connection.execute(
-        select(authorizations)
-        .where(authorizations.c.token == token)
-        .where(authorizations.c.merchant_id == merchant_id)
-        .with_for_update()
-    ).first()
-    if row is None:
+    row = connection.execute(_AUTHORIZATION_FOR_UPDATE, {"token": token}).first()
+    if row is None or row.merchant_id != merchant_id:
         raise NotFound("no such authorization token")
     authorization = dict(row._mapping)
     if authorization["status"] != "authorized":
@@ -263,8 +340,9 @@ def create_order(
     authorization = load_authorization(connection, merchant_id, token, now=now)
     if request.purchase_currency != authorization["currency"]:
         raise BadValue("purchase_currency does not match the authorization")
-    session = load_session(connection, authorization["session_id"], merchant_id=merchant_id,
-                           now=now)
+    session = load_session(
+        connection, authorization["session_id"], merchant_id=merchant_id, now=now
+    )
     if request.purchase_country != session["purchase_country"]:
         raise BadValue("purchase_country does not match the authorization")
     if request.order_amount > authorization["amount"]:
@@ -273,15 +351,18 @@ def create_order(
             f"{authorization['amount']}; update the session and authorize again"
         )
     order = insert_order(
-        connection, merchant_id=merchant_id, consumer_id=authorization["consumer_id"],
-        plan=PlanType(authorization["plan"]), financing_months=authorization["financing_months"],
-        fraud_status=authorization["fraud_status"], data=request, details=order_details(request),
-        now=now, authorization_token=token,
+        connection,
+        merchant_id=merchant_id,
+        consumer_id=authorization["consumer_id"],
+        plan=PlanType(authorization["plan"]),
+        financing_months=authorization["financing_months"],
+        fraud_status=authorization["fraud_status"],
+        data=request,
+        details=order_details(request),
+        now=now,
+        authorization_token=token,
     )
-    connection.execute(
-        authorizations.update().where(authorizations.c.token == token)
-        .values(status="used", order_id=order["id"])
-    )
+    connection.execute(_USE_AUTHORIZATION, {"b_token": token, "b_order_id": order["id"]})
     return order
 
 

@@ -13,7 +13,7 @@ from paylater.checkout.service import country_rules, load_authorization, order_d
 from paylater.consumers.service import get as get_consumer
 from paylater.credit import service as credit
 from paylater.credit.rules import Outcome
-from paylater.kit.errors import BadValue, NotFound, Rejected
+from paylater.kit.errors import BadValue, InvalidOperation, NotFound, Rejected
 from paylater.kit.ids import new_token
 from paylater.orders.service import insert_order
 from paylater.plans.schedule import PlanType
@@ -26,6 +26,10 @@ def create(
     authorization = load_authorization(connection, merchant_id, authorization_token, now=now)
     if request.purchase_currency.upper() != authorization["currency"]:
         raise BadValue("purchase_currency does not match the authorization")
+    if authorization["plan"] == PlanType.financing.value:
+        # Each financing contract needs its own terms (months, APR) shown and accepted; a
+        # recurring order has neither, and could not be scheduled.
+        raise InvalidOperation("a financing authorization cannot become a customer token")
     token = new_token("plctk_", 24)
     connection.execute(
         customer_tokens.insert().values(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, bindparam, select
 
 from paylater.consumers.models import consumers
 from paylater.kit.errors import BadValue
@@ -52,21 +52,28 @@ def _from_row(row: object) -> Consumer:
     return Consumer(**{name: mapping[name] for name in Consumer.__slots__})
 
 
+_BY_EMAIL = select(consumers).where(consumers.c.email == bindparam("email"))
+_BY_ID = select(consumers).where(consumers.c.id == bindparam("id"))
+_INSERT = consumers.insert()
+
+
 def find_by_email(connection: Connection, email: str) -> Consumer | None:
-    row = connection.execute(
-        select(consumers).where(consumers.c.email == normalize_email(email))
-    ).first()
+    row = connection.execute(_BY_EMAIL, {"email": normalize_email(email)}).first()
     return _from_row(row) if row is not None else None
 
 
 def get(connection: Connection, consumer_id: str) -> Consumer:
-    row = connection.execute(select(consumers).where(consumers.c.id == consumer_id)).one()
+    row = connection.execute(_BY_ID, {"id": consumer_id}).one()
     return _from_row(row)
 
 
 def find_or_create(
-    connection: Connection, details: ConsumerDetails, *, default_country: str,
-    default_locale: str, at: datetime,
+    connection: Connection,
+    details: ConsumerDetails,
+    *,
+    default_country: str,
+    default_locale: str,
+    at: datetime,
 ) -> tuple[Consumer, bool]:
     """The consumer with this e-mail (details they state now fill gaps), or a new one."""
     email = normalize_email(details.email)
@@ -98,6 +105,5 @@ def find_or_create(
         "monthly_expenses": details.monthly_expenses,
         "created_at": at,
     }
-    connection.execute(consumers.insert().values(**values))
-    return _from_row(connection.execute(
-        select(consumers).where(consumers.c.id == values["id"])).one()), True
+    connection.execute(_INSERT, values)
+    return Consumer(**{name: values[name] for name in Consumer.__slots__}), True

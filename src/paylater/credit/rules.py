@@ -103,16 +103,20 @@ class AuthorizationInputs:
     monthly_cost: int | None = None  # financing only
     monthly_income: int | None = None
     monthly_expenses: int | None = None
+    # The whole order when ``amount`` is only what a raised authorization adds to the exposure:
+    # the plan's amount range and the review threshold apply to the purchase, not the increment.
+    order_amount: int | None = None
 
 
 def decide_authorization(rules: CountryRules, inputs: AuthorizationInputs) -> Decision:
     low, high = rules.plan_ranges.get(inputs.plan, (1, 0))
     limit = exposure_limit(rules, inputs.repaid_on_time)
+    purchase = inputs.amount if inputs.order_amount is None else inputs.order_amount
     results = [
         RuleResult("CURRENCY", inputs.currency == rules.currency,
                    f"{rules.country} purchases are in {rules.currency}"),
-        RuleResult("AMOUNT_OUT_OF_RANGE", low <= inputs.amount <= high,
-                   f"{inputs.plan.value} allows {low}..{high}, asked {inputs.amount}"),
+        RuleResult("AMOUNT_OUT_OF_RANGE", low <= purchase <= high,
+                   f"{inputs.plan.value} allows {low}..{high}, asked {purchase}"),
         RuleResult("DATE_OF_BIRTH_REQUIRED", inputs.age is not None,
                    "a date of birth is needed to check the minimum age"),
     ]
@@ -148,8 +152,8 @@ def decide_authorization(rules: CountryRules, inputs: AuthorizationInputs) -> De
                    on_fail=Outcome.PENDING),
         RuleResult("NEW_ACCOUNT_HIGH_AMOUNT",
                    inputs.account_age_days > 0
-                   or inputs.amount <= rules.review_amount_new_account,
-                   f"account {inputs.account_age_days} day(s) old, amount {inputs.amount}",
+                   or purchase <= rules.review_amount_new_account,
+                   f"account {inputs.account_age_days} day(s) old, amount {purchase}",
                    on_fail=Outcome.PENDING),
     ]
     decision = _conclude(results, [inputs.plan])

@@ -6,7 +6,7 @@ from dataclasses import asdict
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, func, or_, select
+from sqlalchemy import Connection, Date, bindparam, func, or_, select
 
 from paylater.billing.models import instalments
 from paylater.checkout.models import authorizations
@@ -20,11 +20,13 @@ from paylater.credit.rules import (
     decide_authorization,
     decide_offer,
 )
+from paylater.db import UTCDateTime
 from paylater.kit.ids import new_uuid
 from paylater.orders.models import orders
 from paylater.plans.schedule import PlanType
 
 _OPEN_ORDER_STATUSES = ("AUTHORIZED", "PART_CAPTURED")
+_INSERT_DECISION = credit_decisions.insert()
 
 
 def _record(
@@ -42,13 +44,22 @@ def _record(
 ) -> str:
     decision_id = new_uuid()
     connection.execute(
-        credit_decisions.insert().values(
-            id=decision_id, stage=stage, merchant_id=merchant_id, session_id=session_id,
-            order_id=order_id, consumer_id=consumer.id if consumer else None,
-            email=consumer.email if consumer else None, device_id=device_id,
-            outcome=decision.outcome.value, reason_codes=decision.reason_codes,
-            rules=[r.as_dict() for r in decision.results], inputs=inputs, created_at=at,
-        )
+        _INSERT_DECISION,
+        {
+            "id": decision_id,
+            "stage": stage,
+            "merchant_id": merchant_id,
+            "session_id": session_id,
+            "order_id": order_id,
+            "consumer_id": consumer.id if consumer else None,
+            "email": consumer.email if consumer else None,
+            "device_id": device_id,
+            "outcome": decision.outcome.value,
+            "reason_codes": decision.reason_codes,
+            "rules": [r.as_dict() for r in decision.results],
+            "inputs": inputs,
+            "created_at": at,
+        },
     )
     return decision_id
 
@@ -68,70 +79,87 @@ def offer(
     age = age_on(date_of_birth, today) if date_of_birth else None
     decision = decide_offer(rules, currency=currency, amount=amount, age=age)
     inputs = {"country": rules.country, "currency": currency, "amount": amount, "age": age}
-    decision_id = _record(connection, decision, stage="offer", merchant_id=merchant_id,
-                          inputs=inputs, at=at, session_id=session_id)
+    decision_id = _record(
+        connection,
+        decision,
+        stage="offer",
+        merchant_id=merchant_id,
+        inputs=inputs,
+        at=at,
+        session_id=session_id,
+    )
     return decision, decision_id
+
+
+def _scalar(query: Any) -> Any:
+    return query.scalar_subquery()
+
+
+_CONSUMER = bindparam("consumer_id")
+_NOW = bindparam("now", type_=UTCDateTime())
+_OPEN_AUTHORIZED = _scalar(
+    select(func.coalesce(func.sum(orders.c.order_amount - orders.c.captured_amount), 0))
+    .where(orders.c.consumer_id == _CONSUMER)
+    .where(orders.c.status.in_(_OPEN_ORDER_STATUSES))
+    .where(orders.c.expires_at > _NOW)
+)
+_UNPAID = _scalar(
+    select(func.coalesce(func.sum(instalments.c.amount - instalments.c.paid_amount), 0))
+    .where(instalments.c.consumer_id == _CONSUMER)
+    .where(instalments.c.status == "open")
+)
+# Authorized but not yet turned into an order (tokens live one hour).
+_TOKENS = _scalar(
+    select(func.coalesce(func.sum(authorizations.c.amount), 0))
+    .where(authorizations.c.consumer_id == _CONSUMER)
+    .where(authorizations.c.status == "authorized")
+    .where(authorizations.c.expires_at > _NOW)
+)
+_OVERDUE = _scalar(
+    select(func.count())
+    .where(instalments.c.consumer_id == _CONSUMER)
+    .where(instalments.c.status == "open")
+    .where(instalments.c.due_date < bindparam("today", type_=Date()))
+)
+_REPAID_ON_TIME = _scalar(
+    select(func.coalesce(func.sum(instalments.c.paid_amount), 0))
+    .where(instalments.c.consumer_id == _CONSUMER)
+    .where(instalments.c.status == "paid")
+    .where(func.date(instalments.c.paid_at) <= instalments.c.due_date)
+)
+_RECENT = (
+    select(func.count())
+    .select_from(credit_decisions)
+    .where(credit_decisions.c.stage == "authorization")
+    .where(credit_decisions.c.created_at > bindparam("since", type_=UTCDateTime()))
+)
+_BY_CONSUMER = _scalar(
+    _RECENT.where(
+        or_(
+            credit_decisions.c.consumer_id == _CONSUMER,
+            credit_decisions.c.email == bindparam("email"),
+        )
+    )
+)
+_BY_DEVICE = _scalar(_RECENT.where(credit_decisions.c.device_id == bindparam("device_id")))
+# Everything the authorization rules need about one consumer, in one round trip.
+_PROFILE = select(
+    _OPEN_AUTHORIZED.label("authorized"),
+    _UNPAID.label("unpaid"),
+    _TOKENS.label("tokens"),
+    _OVERDUE.label("overdue"),
+    _REPAID_ON_TIME.label("repaid"),
+    _BY_CONSUMER.label("by_consumer"),
+    _BY_DEVICE.label("by_device"),
+)
 
 
 def exposure(connection: Connection, consumer_id: str, *, now: datetime) -> int:
     """Open authorizations not yet captured, plus every unpaid instalment."""
-    authorized = connection.execute(
-        select(func.coalesce(func.sum(orders.c.order_amount - orders.c.captured_amount), 0))
-        .where(orders.c.consumer_id == consumer_id)
-        .where(orders.c.status.in_(_OPEN_ORDER_STATUSES))
-        .where(orders.c.expires_at > now)
-    ).scalar_one()
-    unpaid = connection.execute(
-        select(func.coalesce(func.sum(instalments.c.amount - instalments.c.paid_amount), 0))
-        .where(instalments.c.consumer_id == consumer_id)
-        .where(instalments.c.status == "open")
-    ).scalar_one()
-    # Authorized but not yet turned into an order (tokens live one hour).
-    pending = connection.execute(
-        select(func.coalesce(func.sum(authorizations.c.amount), 0))
-        .where(authorizations.c.consumer_id == consumer_id)
-        .where(authorizations.c.status == "authorized")
-        .where(authorizations.c.expires_at > now)
-    ).scalar_one()
-    return int(authorized) + int(unpaid) + int(pending)
-
-
-def _history(connection: Connection, consumer_id: str, today: date) -> tuple[int, int]:
-    """(overdue instalments, amount repaid on time) for one consumer."""
-    overdue = connection.execute(
-        select(func.count())
-        .where(instalments.c.consumer_id == consumer_id)
-        .where(instalments.c.status == "open")
-        .where(instalments.c.due_date < today)
-    ).scalar_one()
-    repaid = connection.execute(
-        select(func.coalesce(func.sum(instalments.c.paid_amount), 0))
-        .where(instalments.c.consumer_id == consumer_id)
-        .where(instalments.c.status == "paid")
-        .where(func.date(instalments.c.paid_at) <= instalments.c.due_date)
-    ).scalar_one()
-    return int(overdue), int(repaid)
-
-
-def _velocity(
-    connection: Connection, consumer: Consumer, device_id: str | None, since: datetime
-) -> tuple[int, int]:
-    recent = (
-        select(func.count())
-        .select_from(credit_decisions)
-        .where(credit_decisions.c.stage == "authorization")
-        .where(credit_decisions.c.created_at > since)
-    )
-    by_consumer = connection.execute(
-        recent.where(or_(credit_decisions.c.consumer_id == consumer.id,
-                         credit_decisions.c.email == consumer.email))
-    ).scalar_one()
-    by_device = 0
-    if device_id:
-        by_device = connection.execute(
-            recent.where(credit_decisions.c.device_id == device_id)
-        ).scalar_one()
-    return int(by_consumer), int(by_device)
+    row = connection.execute(
+        select(_OPEN_AUTHORIZED, _UNPAID, _TOKENS), {"consumer_id": consumer_id, "now": now}
+    ).one()
+    return int(sum(row))
 
 
 def authorize(
@@ -153,35 +181,58 @@ def authorize(
     monthly_cost: int | None = None,
     stage: str = "authorization",
     exposure_offset: int = 0,
+    order_amount: int | None = None,
 ) -> tuple[Decision, str]:
     """Approve, send to review, or decline one purchase by one consumer; stored with inputs.
 
     ``exposure_offset`` removes an amount already counted in the exposure (an order whose
-    authorization is being raised counts its current amount once, not twice).
+    authorization is being raised counts its current amount once, not twice); ``order_amount``
+    is then the whole new order amount, which the plan's range applies to.
     """
-    overdue, repaid = _history(connection, consumer.id, today)
-    by_consumer, by_device = _velocity(connection, consumer, device_id, now - timedelta(days=1))
+    profile = connection.execute(
+        _PROFILE,
+        {
+            "consumer_id": consumer.id,
+            "email": consumer.email,
+            "device_id": device_id or "",
+            "now": now,
+            "today": today,
+            "since": now - timedelta(days=1),
+        },
+    ).one()
     inputs = AuthorizationInputs(
         plan=plan,
         amount=amount,
         currency=currency,
         age=age_on(consumer.date_of_birth, today) if consumer.date_of_birth else None,
-        overdue_instalments=overdue,
-        exposure=exposure(connection, consumer.id, now=now) - exposure_offset,
-        repaid_on_time=repaid,
+        overdue_instalments=int(profile.overdue),
+        exposure=int(profile.authorized)
+        + int(profile.unpaid)
+        + int(profile.tokens)
+        - exposure_offset,
+        repaid_on_time=int(profile.repaid),
         account_age_days=(now - consumer.created_at).days,
-        authorizations_today=by_consumer,
-        device_authorizations_today=by_device,
+        authorizations_today=int(profile.by_consumer),
+        device_authorizations_today=int(profile.by_device) if device_id else 0,
         billing_country=billing_country,
         shipping_country=shipping_country,
         monthly_cost=monthly_cost,
         monthly_income=consumer.monthly_income,
         monthly_expenses=consumer.monthly_expenses,
+        order_amount=order_amount,
     )
     decision = decide_authorization(rules, inputs)
     recorded = {k: (v.value if isinstance(v, PlanType) else v) for k, v in asdict(inputs).items()}
     decision_id = _record(
-        connection, decision, stage=stage, merchant_id=merchant_id, inputs=recorded, at=now,
-        session_id=session_id, order_id=order_id, consumer=consumer, device_id=device_id,
+        connection,
+        decision,
+        stage=stage,
+        merchant_id=merchant_id,
+        inputs=recorded,
+        at=now,
+        session_id=session_id,
+        order_id=order_id,
+        consumer=consumer,
+        device_id=device_id,
     )
     return decision, decision_id

@@ -29,6 +29,10 @@ class AccountKind(StrEnum):
     CREDIT_LOSSES = "credit_losses"  # debt written off
 
 
+_INSERT_POSTINGS = postings.insert()
+_INSERT_ENTRY = journal_entries.insert()
+
+
 class LedgerError(ValueError):
     """An entry that would break the ledger's rules; nothing was written."""
 
@@ -55,8 +59,10 @@ class VerifyReport:
 
     @property
     def ok(self) -> bool:
-        return not self.drift and not self.unbalanced and all(
-            total == 0 for total in self.totals.values()
+        return (
+            not self.drift
+            and not self.unbalanced
+            and all(total == 0 for total in self.totals.values())
         )
 
 
@@ -97,23 +103,37 @@ def post(
         seen.add(posting.account)
         kind_value, owner, currency = posting.account.split("/")
         account_rows.append(
-            {"key": posting.account, "kind": kind_value, "owner": owner,
-             "currency": currency, "balance": 0}
+            {
+                "key": posting.account,
+                "kind": kind_value,
+                "owner": owner,
+                "currency": currency,
+                "balance": 0,
+            }
         )
     connection.execute(insert_ignoring_duplicates(connection, ledger_accounts), account_rows)
     connection.execute(
-        postings.insert(),
+        _INSERT_POSTINGS,
         [
-            {"entry_id": entry_id, "account_key": p.account, "amount": p.amount.minor,
-             "currency": p.amount.currency}
+            {
+                "entry_id": entry_id,
+                "account_key": p.account,
+                "amount": p.amount.minor,
+                "currency": p.amount.currency,
+            }
             for p in kept
         ],
     )
     connection.execute(
-        journal_entries.insert().values(
-            id=entry_id, kind=kind, reference=reference, memo=memo, created_at=at,
-            reverses=reverses,
-        )
+        _INSERT_ENTRY,
+        {
+            "id": entry_id,
+            "kind": kind,
+            "reference": reference,
+            "memo": memo,
+            "created_at": at,
+            "reverses": reverses,
+        },
     )
     return entry_id
 
@@ -153,8 +173,9 @@ def balance(connection: Connection, key: str) -> int:
 def balances_by_kind(connection: Connection) -> dict[tuple[str, str], int]:
     """Trial balance: the sum of balances per (account kind, currency)."""
     rows = connection.execute(
-        select(ledger_accounts.c.kind, ledger_accounts.c.currency,
-               func.sum(ledger_accounts.c.balance))
+        select(
+            ledger_accounts.c.kind, ledger_accounts.c.currency, func.sum(ledger_accounts.c.balance)
+        )
         .group_by(ledger_accounts.c.kind, ledger_accounts.c.currency)
         .order_by(ledger_accounts.c.currency, ledger_accounts.c.kind)
     ).all()
@@ -192,8 +213,10 @@ def verify(connection: Connection) -> VerifyReport:
         .where(journal_entries.c.id.is_(None))
     ).scalars()
     report.unbalanced.extend(orphans)
-    report.entries = int(connection.execute(select(func.count()).select_from(journal_entries))
-                         .scalar_one())
-    report.postings = int(connection.execute(select(func.count()).select_from(postings))
-                          .scalar_one())
+    report.entries = int(
+        connection.execute(select(func.count()).select_from(journal_entries)).scalar_one()
+    )
+    report.postings = int(
+        connection.execute(select(func.count()).select_from(postings)).scalar_one()
+    )
     return report

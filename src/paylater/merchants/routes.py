@@ -9,7 +9,7 @@ from fastapi.responses import Response
 from pydantic import Field
 from sqlalchemy import Connection
 
-from paylater.api.http import current_merchant, json_response, run_command, services
+from paylater.api.http import Caller, api_caller, json_response, run_command, run_query, services
 from paylater.checkout.routes import ERRORS
 from paylater.checkout.schemas import ApiModel, Country
 from paylater.kit.errors import NotFound, Unauthorized
@@ -50,55 +50,63 @@ class MerchantCreated(ApiModel):
 
 
 def _issued(credential: service.IssuedCredential) -> dict[str, str]:
-    return {"username": credential.username, "secret": credential.secret,
-            "label": credential.label, "created_at": credential.created_at.isoformat()}
+    return {
+        "username": credential.username,
+        "secret": credential.secret,
+        "label": credential.label,
+        "created_at": credential.created_at.isoformat(),
+    }
 
 
 @router.get("/merchant/v1/credentials", response_model=list[CredentialRead], responses=ERRORS)
-async def list_credentials(
-    request: Request, merchant: Merchant = Depends(current_merchant)
-) -> Response:
-    rows = await services(request).database.run_async(
-        lambda c: service.list_credentials(c, merchant.id), readonly=True
+async def list_credentials(request: Request, caller: Caller = Depends(api_caller)) -> Response:
+    rows = await run_query(
+        request, caller, lambda c, merchant: service.list_credentials(c, merchant.id)
     )
-    return json_response([
-        {"username": r["username"], "label": r["label"],
-         "created_at": r["created_at"].isoformat(),  # type: ignore[attr-defined]
-         "revoked_at": r["revoked_at"].isoformat() if r["revoked_at"] else None}  # type: ignore[attr-defined]
-        for r in rows
-    ])
+    return json_response(
+        [
+            {
+                "username": r["username"],
+                "label": r["label"],
+                "created_at": r["created_at"].isoformat(),  # type: ignore[attr-defined]
+                "revoked_at": r["revoked_at"].isoformat() if r["revoked_at"] else None,
+            }  # type: ignore[attr-defined]
+            for r in rows
+        ]
+    )
 
 
-@router.post("/merchant/v1/credentials", status_code=201, response_model=CredentialIssued,
-             responses=ERRORS)
+@router.post(
+    "/merchant/v1/credentials", status_code=201, response_model=CredentialIssued, responses=ERRORS
+)
 async def create_credential(
-    body: CredentialRequest, request: Request, merchant: Merchant = Depends(current_merchant)
+    body: CredentialRequest, request: Request, caller: Caller = Depends(api_caller)
 ) -> Response:
     """Issue another API credential (rotation); the secret is shown only in this response."""
     found = services(request)
     now = found.clock.now()
 
-    def work(connection: Connection) -> Response:
-        issued = service.issue_credential(connection, merchant.id,
-                                          key=found.settings.hashing_key, at=now,
-                                          label=body.label)
+    def work(connection: Connection, merchant: Merchant) -> Response:
+        issued = service.issue_credential(
+            connection, merchant.id, key=found.settings.hashing_key, at=now, label=body.label
+        )
         return json_response(_issued(issued), 201)
 
-    return await run_command(request, merchant.id, work)
+    return await run_command(request, caller, work)
 
 
 @router.delete("/merchant/v1/credentials/{username}", status_code=204, responses=ERRORS)
 async def revoke_credential(
-    username: str, request: Request, merchant: Merchant = Depends(current_merchant)
+    username: str, request: Request, caller: Caller = Depends(api_caller)
 ) -> Response:
     """Revoke a credential; requests signed with it fail from now on."""
     now = services(request).clock.now()
 
-    def work(connection: Connection) -> Response:
+    def work(connection: Connection, merchant: Merchant) -> Response:
         service.revoke_credential(connection, merchant.id, username, at=now)
         return Response(status_code=204)
 
-    return await run_command(request, merchant.id, work)
+    return await run_command(request, caller, work)
 
 
 def require_admin(request: Request) -> None:
@@ -110,21 +118,31 @@ def require_admin(request: Request) -> None:
         raise Unauthorized("a valid admin bearer token is required")
 
 
-@router.post("/admin/v1/merchants", status_code=201, response_model=MerchantCreated,
-             tags=["Admin"], dependencies=[Depends(require_admin)], responses=ERRORS)
+@router.post(
+    "/admin/v1/merchants",
+    status_code=201,
+    response_model=MerchantCreated,
+    tags=["Admin"],
+    dependencies=[Depends(require_admin)],
+    responses=ERRORS,
+)
 async def create_merchant(body: MerchantRequest, request: Request) -> Response:
     """Onboard a merchant and issue its first API credential (lender's admin token)."""
     found = services(request)
     now = found.clock.now()
 
-    def work(connection: Connection) -> Response:
+    def work(connection: Connection, merchant: Merchant) -> Response:
         merchant = service.create_merchant(
-            connection, name=body.name, country=body.country, at=now,
-            fee_rate_bp=body.fee_rate_bp, fee_fixed_minor=body.fee_fixed_minor,
+            connection,
+            name=body.name,
+            country=body.country,
+            at=now,
+            fee_rate_bp=body.fee_rate_bp,
+            fee_fixed_minor=body.fee_fixed_minor,
         )
-        issued = service.issue_credential(connection, merchant.id,
-                                          key=found.settings.hashing_key, at=now,
-                                          label="initial")
+        issued = service.issue_credential(
+            connection, merchant.id, key=found.settings.hashing_key, at=now, label="initial"
+        )
         return json_response({"merchant_id": merchant.id, "credentials": _issued(issued)}, 201)
 
     return await found.database.run_async(work)

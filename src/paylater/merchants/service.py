@@ -14,7 +14,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, bindparam, select
 
 from paylater.kit.errors import BadValue, NotFound, Unauthorized
 from paylater.kit.ids import new_id, new_token
@@ -69,8 +69,12 @@ def create_merchant(
     )
     connection.execute(
         merchants.insert().values(
-            id=merchant.id, name=merchant.name, country=merchant.country,
-            fee_rate_bp=fee_rate_bp, fee_fixed_minor=fee_fixed_minor, created_at=at,
+            id=merchant.id,
+            name=merchant.name,
+            country=merchant.country,
+            fee_rate_bp=fee_rate_bp,
+            fee_fixed_minor=fee_fixed_minor,
+            created_at=at,
         )
     )
     return merchant
@@ -91,8 +95,12 @@ def issue_credential(
     secret = new_token("plsk_", 32)
     connection.execute(
         api_credentials.insert().values(
-            username=username, merchant_id=merchant_id, secret_hash=hash_secret(key, secret),
-            label=label, created_at=at, revoked_at=None,
+            username=username,
+            merchant_id=merchant_id,
+            secret_hash=hash_secret(key, secret),
+            label=label,
+            created_at=at,
+            revoked_at=None,
         )
     )
     return IssuedCredential(username=username, secret=secret, label=label, created_at=at)
@@ -100,8 +108,12 @@ def issue_credential(
 
 def list_credentials(connection: Connection, merchant_id: str) -> list[dict[str, object]]:
     rows = connection.execute(
-        select(api_credentials.c.username, api_credentials.c.label, api_credentials.c.created_at,
-               api_credentials.c.revoked_at)
+        select(
+            api_credentials.c.username,
+            api_credentials.c.label,
+            api_credentials.c.created_at,
+            api_credentials.c.revoked_at,
+        )
         .where(api_credentials.c.merchant_id == merchant_id)
         .order_by(api_credentials.c.created_at)
     ).all()
@@ -122,17 +134,24 @@ def revoke_credential(
         raise NotFound(f"no active credential {username}")
 
 
+_CREDENTIAL = (
+    select(
+        api_credentials.c.secret_hash,
+        api_credentials.c.revoked_at,
+        merchants.c.id,
+        merchants.c.name,
+        merchants.c.country,
+        merchants.c.fee_rate_bp,
+        merchants.c.fee_fixed_minor,
+    )
+    .join(merchants, merchants.c.id == api_credentials.c.merchant_id)
+    .where(api_credentials.c.username == bindparam("username"))
+)
+
+
 def authenticate(connection: Connection, username: str, secret: str, *, key: bytes) -> Merchant:
     """The merchant owning an active credential, or Unauthorized."""
-    row = connection.execute(
-        select(
-            api_credentials.c.secret_hash, api_credentials.c.revoked_at, merchants.c.id,
-            merchants.c.name, merchants.c.country, merchants.c.fee_rate_bp,
-            merchants.c.fee_fixed_minor,
-        )
-        .join(merchants, merchants.c.id == api_credentials.c.merchant_id)
-        .where(api_credentials.c.username == username)
-    ).first()
+    row = connection.execute(_CREDENTIAL, {"username": username}).first()
     expected = row.secret_hash if row is not None else "0" * 64
     valid = hmac.compare_digest(expected, hash_secret(key, secret))
     if row is None or not valid or row.revoked_at is not None:

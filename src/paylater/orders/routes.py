@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from sqlalchemy import Connection
 
-from paylater.api.http import current_merchant, json_response, run_command, services
+from paylater.api.http import Caller, api_caller, json_response, run_command, run_query, services
 from paylater.checkout.routes import ERRORS
 from paylater.kit.errors import NotFound
 from paylater.merchants.service import Merchant
@@ -27,109 +27,135 @@ router = APIRouter(prefix="/ordermanagement/v1/orders", tags=["Order management"
 
 @router.get("/{order_id}", response_model=OrderRead, responses=ERRORS)
 async def read_order(
-    order_id: str, request: Request, merchant: Merchant = Depends(current_merchant)
+    order_id: str, request: Request, caller: Caller = Depends(api_caller)
 ) -> Response:
     """The order with its captures, refunds and the consumer's payment schedule."""
     found = services(request)
     now = found.clock.now()
-    data = await found.database.run_async(
-        lambda c: views.order_view(c, merchant.id, order_id, now=now), readonly=True
+    data = await run_query(
+        request, caller, lambda c, merchant: views.order_view(c, merchant.id, order_id, now=now)
     )
     return json_response(data)
 
 
 @router.post("/{order_id}/captures", status_code=201, responses=ERRORS)
 async def capture(
-    order_id: str, body: CaptureRequest, request: Request,
-    merchant: Merchant = Depends(current_merchant),
+    order_id: str,
+    body: CaptureRequest,
+    request: Request,
+    caller: Caller = Depends(api_caller),
 ) -> Response:
     """Capture all or part of the remaining authorization (on shipment)."""
     now = services(request).clock.now()
 
-    def work(connection: Connection) -> Response:
+    def work(connection: Connection, merchant: Merchant) -> Response:
         capture_id = service.capture(
-            connection, merchant, order_id, amount=body.captured_amount,
-            description=body.description, reference=body.reference,
+            connection,
+            merchant,
+            order_id,
+            amount=body.captured_amount,
+            description=body.description,
+            reference=body.reference,
             order_lines=body.order_lines,
             shipping_info=[s.model_dump(exclude_none=True) for s in body.shipping_info],
             now=now,
         )
         location = f"{request.url.path}/{capture_id}"
-        return Response(status_code=201,
-                        headers={"Location": location, "Capture-Id": capture_id})
+        return Response(status_code=201, headers={"Location": location, "Capture-Id": capture_id})
 
-    return await run_command(request, merchant.id, work)
+    return await run_command(request, caller, work)
 
 
 @router.get("/{order_id}/captures", response_model=list[CaptureRead], responses=ERRORS)
 async def list_captures(
-    order_id: str, request: Request, merchant: Merchant = Depends(current_merchant)
+    order_id: str, request: Request, caller: Caller = Depends(api_caller)
 ) -> Response:
     found = services(request)
     now = found.clock.now()
-    data = await found.database.run_async(
-        lambda c: views.order_view(c, merchant.id, order_id, now=now)["captures"], readonly=True
+    data = await run_query(
+        request,
+        caller,
+        lambda c, merchant: views.order_view(c, merchant.id, order_id, now=now)["captures"],
     )
     return json_response(data)
 
 
 @router.get("/{order_id}/captures/{capture_id}", response_model=CaptureRead, responses=ERRORS)
 async def read_capture(
-    order_id: str, capture_id: str, request: Request,
-    merchant: Merchant = Depends(current_merchant),
+    order_id: str,
+    capture_id: str,
+    request: Request,
+    caller: Caller = Depends(api_caller),
 ) -> Response:
-    data = await services(request).database.run_async(
-        lambda c: views.capture_by_id(c, merchant.id, order_id, capture_id), readonly=True
+    data = await run_query(
+        request,
+        caller,
+        lambda c, merchant: views.capture_by_id(c, merchant.id, order_id, capture_id),
     )
     if data is None:
         raise NotFound(f"no capture {capture_id} on order {order_id}")
     return json_response(data)
 
 
-@router.post("/{order_id}/captures/{capture_id}/shipping-info", status_code=204,
-             responses=ERRORS)
+@router.post("/{order_id}/captures/{capture_id}/shipping-info", status_code=204, responses=ERRORS)
 async def add_shipping_info(
-    order_id: str, capture_id: str, body: ShippingInfoRequest, request: Request,
-    merchant: Merchant = Depends(current_merchant),
+    order_id: str,
+    capture_id: str,
+    body: ShippingInfoRequest,
+    request: Request,
+    caller: Caller = Depends(api_caller),
 ) -> Response:
     """Add tracking details to a capture."""
-    def work(connection: Connection) -> Response:
+
+    def work(connection: Connection, merchant: Merchant) -> Response:
         service.add_shipping_info(
-            connection, merchant, order_id, capture_id,
+            connection,
+            merchant,
+            order_id,
+            capture_id,
             [s.model_dump(exclude_none=True) for s in body.shipping_info],
         )
         return Response(status_code=204)
 
-    return await run_command(request, merchant.id, work)
+    return await run_command(request, caller, work)
 
 
 @router.post("/{order_id}/refunds", status_code=201, responses=ERRORS)
 async def refund(
-    order_id: str, body: RefundRequest, request: Request,
-    merchant: Merchant = Depends(current_merchant),
+    order_id: str,
+    body: RefundRequest,
+    request: Request,
+    caller: Caller = Depends(api_caller),
 ) -> Response:
     """Refund up to the captured amount not yet refunded."""
     now = services(request).clock.now()
 
-    def work(connection: Connection) -> Response:
+    def work(connection: Connection, merchant: Merchant) -> Response:
         refund_id = service.refund(
-            connection, merchant, order_id, amount=body.refunded_amount,
-            description=body.description, reference=body.reference,
-            order_lines=body.order_lines, now=now,
+            connection,
+            merchant,
+            order_id,
+            amount=body.refunded_amount,
+            description=body.description,
+            reference=body.reference,
+            order_lines=body.order_lines,
+            now=now,
         )
         location = f"{request.url.path}/{refund_id}"
         return Response(status_code=201, headers={"Location": location, "Refund-Id": refund_id})
 
-    return await run_command(request, merchant.id, work)
+    return await run_command(request, caller, work)
 
 
 @router.get("/{order_id}/refunds/{refund_id}", response_model=RefundRead, responses=ERRORS)
 async def read_refund(
-    order_id: str, refund_id: str, request: Request,
-    merchant: Merchant = Depends(current_merchant),
+    order_id: str,
+    refund_id: str,
+    request: Request,
+    caller: Caller = Depends(api_caller),
 ) -> Response:
-    data = await services(request).database.run_async(
-        lambda c: views.refund_by_id(c, merchant.id, order_id, refund_id), readonly=True
+    data = await run_query(
+        request, caller, lambda c, merchant: views.refund_by_id(c, merchant.id, order_id, refund_id)
     )
     if data is None:
         raise NotFound(f"no refund {refund_id} on order {order_id}")
@@ -137,74 +163,84 @@ async def read_refund(
 
 
 @router.post("/{order_id}/cancel", status_code=204, responses=ERRORS)
-async def cancel(
-    order_id: str, request: Request, merchant: Merchant = Depends(current_merchant)
-) -> Response:
+async def cancel(order_id: str, request: Request, caller: Caller = Depends(api_caller)) -> Response:
     """Cancel an order with nothing captured."""
     now = services(request).clock.now()
 
-    def work(connection: Connection) -> Response:
+    def work(connection: Connection, merchant: Merchant) -> Response:
         service.cancel(connection, merchant, order_id, now=now)
         return Response(status_code=204)
 
-    return await run_command(request, merchant.id, work)
+    return await run_command(request, caller, work)
 
 
 @router.post("/{order_id}/release-remaining-authorization", status_code=204, responses=ERRORS)
 async def release_remaining_authorization(
-    order_id: str, request: Request, merchant: Merchant = Depends(current_merchant)
+    order_id: str, request: Request, caller: Caller = Depends(api_caller)
 ) -> Response:
     """Give up what remains authorized after partial captures."""
     now = services(request).clock.now()
 
-    def work(connection: Connection) -> Response:
+    def work(connection: Connection, merchant: Merchant) -> Response:
         service.release_remaining(connection, merchant, order_id, now=now)
         return Response(status_code=204)
 
-    return await run_command(request, merchant.id, work)
+    return await run_command(request, caller, work)
 
 
 @router.post("/{order_id}/extend-authorization-time", status_code=204, responses=ERRORS)
 async def extend_authorization_time(
-    order_id: str, request: Request, merchant: Merchant = Depends(current_merchant)
+    order_id: str, request: Request, caller: Caller = Depends(api_caller)
 ) -> Response:
     """Extend the authorization to 28 days from now, at most 180 days after creation."""
     now = services(request).clock.now()
 
-    def work(connection: Connection) -> Response:
+    def work(connection: Connection, merchant: Merchant) -> Response:
         service.extend_authorization(connection, merchant, order_id, now=now)
         return Response(status_code=204)
 
-    return await run_command(request, merchant.id, work)
+    return await run_command(request, caller, work)
 
 
 @router.patch("/{order_id}/authorization", status_code=204, responses=ERRORS)
 async def update_authorization(
-    order_id: str, body: UpdateAuthorizationRequest, request: Request,
-    merchant: Merchant = Depends(current_merchant),
+    order_id: str,
+    body: UpdateAuthorizationRequest,
+    request: Request,
+    caller: Caller = Depends(api_caller),
 ) -> Response:
     """Set a new order amount; an increase is checked again."""
     now = services(request).clock.now()
 
-    def work(connection: Connection) -> Response:
-        service.update_authorization(connection, merchant, order_id,
-                                     order_amount=body.order_amount,
-                                     order_lines=body.order_lines, now=now)
+    def work(connection: Connection, merchant: Merchant) -> Response:
+        service.update_authorization(
+            connection,
+            merchant,
+            order_id,
+            order_amount=body.order_amount,
+            order_lines=body.order_lines,
+            now=now,
+        )
         return Response(status_code=204)
 
-    return await run_command(request, merchant.id, work)
+    return await run_command(request, caller, work)
 
 
 @router.patch("/{order_id}/merchant-references", status_code=204, responses=ERRORS)
 async def update_merchant_references(
-    order_id: str, body: MerchantReferencesRequest, request: Request,
-    merchant: Merchant = Depends(current_merchant),
+    order_id: str,
+    body: MerchantReferencesRequest,
+    request: Request,
+    caller: Caller = Depends(api_caller),
 ) -> Response:
-    def work(connection: Connection) -> Response:
+    def work(connection: Connection, merchant: Merchant) -> Response:
         service.update_merchant_references(
-            connection, merchant, order_id, reference1=body.merchant_reference1,
+            connection,
+            merchant,
+            order_id,
+            reference1=body.merchant_reference1,
             reference2=body.merchant_reference2,
         )
         return Response(status_code=204)
 
-    return await run_command(request, merchant.id, work)
+    return await run_command(request, caller, work)

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, bindparam, select
 
 from paylater.billing import service as billing
 from paylater.checkout.schemas import OrderData, OrderLine
@@ -37,6 +37,15 @@ from paylater.plans.schedule import PlanType
 AUTHORIZATION_VALIDITY = timedelta(days=28)
 MAXIMUM_AUTHORIZATION_AGE = timedelta(days=180)
 _CAPTURABLE = ("AUTHORIZED", "PART_CAPTURED")
+_ORDER = select(orders).where(orders.c.id == bindparam("id"))
+_ORDER_FOR_UPDATE = _ORDER.with_for_update()
+_INSERT_ORDER = orders.insert()
+_INSERT_CAPTURE = captures.insert()
+_SET_CAPTURED = (
+    orders.update()
+    .where(orders.c.id == bindparam("b_id"))
+    .values(captured_amount=bindparam("b_captured"), status=bindparam("b_status"))
+)
 
 
 def insert_order(
@@ -54,18 +63,29 @@ def insert_order(
     customer_token: str | None = None,
 ) -> dict[str, Any]:
     values: dict[str, Any] = {
-        "id": new_uuid(), "merchant_id": merchant_id, "consumer_id": consumer_id,
-        "authorization_token": authorization_token, "customer_token": customer_token,
-        "status": "AUTHORIZED", "fraud_status": fraud_status, "plan": plan.value,
-        "financing_months": financing_months, "purchase_country": data.purchase_country,
-        "purchase_currency": data.purchase_currency, "locale": data.locale,
-        "order_amount": data.order_amount, "original_order_amount": data.order_amount,
-        "captured_amount": 0, "refunded_amount": 0, "details": details,
+        "id": new_uuid(),
+        "merchant_id": merchant_id,
+        "consumer_id": consumer_id,
+        "authorization_token": authorization_token,
+        "customer_token": customer_token,
+        "status": "AUTHORIZED",
+        "fraud_status": fraud_status,
+        "plan": plan.value,
+        "financing_months": financing_months,
+        "purchase_country": data.purchase_country,
+        "purchase_currency": data.purchase_currency,
+        "locale": data.locale,
+        "order_amount": data.order_amount,
+        "original_order_amount": data.order_amount,
+        "captured_amount": 0,
+        "refunded_amount": 0,
+        "details": details,
         "merchant_reference1": data.merchant_reference1 or "",
         "merchant_reference2": data.merchant_reference2 or "",
-        "created_at": now, "expires_at": now + AUTHORIZATION_VALIDITY,
+        "created_at": now,
+        "expires_at": now + AUTHORIZATION_VALIDITY,
     }
-    connection.execute(orders.insert().values(**values))
+    connection.execute(_INSERT_ORDER, values)
     return values
 
 
@@ -79,13 +99,8 @@ def effective_status(order: dict[str, Any], now: datetime) -> str:
 def load_order(
     connection: Connection, merchant_id: str, order_id: str, *, lock: bool = False
 ) -> dict[str, Any]:
-    query = (
-        select(orders).where(orders.c.id == order_id).where(orders.c.merchant_id == merchant_id)
-    )
-    if lock:
-        query = query.with_for_update()
-    row = connection.execute(query).first()
-    if row is None:
+    row = connection.execute(_ORDER_FOR_UPDATE if lock else _ORDER, {"id": order_id}).first()
+    if row is None or row.merchant_id != merchant_id:
         raise NoSuchOrder(f"no order {order_id}")
     return dict(row._mapping)
 
@@ -129,19 +144,35 @@ def capture(
     fee = _capture_fee(merchant, amount, first_capture=order["captured_amount"] == 0)
     capture_id = new_uuid()
     connection.execute(
-        captures.insert().values(
-            id=capture_id, order_id=order_id, captured_amount=amount, fee_amount=fee,
-            description=description, reference=reference,
-            order_lines=[line.model_dump(mode="json", exclude_none=True) for line in order_lines],
-            shipping_info=shipping_info, captured_at=now,
-        )
+        _INSERT_CAPTURE,
+        {
+            "id": capture_id,
+            "order_id": order_id,
+            "captured_amount": amount,
+            "fee_amount": fee,
+            "description": description,
+            "reference": reference,
+            "order_lines": [
+                line.model_dump(mode="json", exclude_none=True) for line in order_lines
+            ],
+            "shipping_info": shipping_info,
+            "captured_at": now,
+        },
     )
     rules = rules_for(order["purchase_country"])
     plan = PlanType(order["plan"])
     created = billing.create_plan(
-        connection, order_id=order_id, capture_id=capture_id, consumer_id=order["consumer_id"],
-        plan=plan, amount=amount, currency=currency, country=order["purchase_country"],
-        capture_date=now.date(), at=now, financing_months=order["financing_months"],
+        connection,
+        order_id=order_id,
+        capture_id=capture_id,
+        consumer_id=order["consumer_id"],
+        plan=plan,
+        amount=amount,
+        currency=currency,
+        country=order["purchase_country"],
+        capture_date=now.date(),
+        at=now,
+        financing_months=order["financing_months"],
         financing_rate=rules.financing_rate if rules and plan is PlanType.financing else None,
     )
     post(
@@ -150,21 +181,28 @@ def capture(
         reference=order_id,
         at=now,
         entry_postings=[
-            Posting(account(AccountKind.CONSUMER_RECEIVABLE, currency, order["consumer_id"]),
-                    Money(amount + created.interest, currency)),
-            Posting(account(AccountKind.MERCHANT_PAYABLE, currency, merchant.id),
-                    Money(-(amount - fee), currency)),
+            Posting(
+                account(AccountKind.CONSUMER_RECEIVABLE, currency, order["consumer_id"]),
+                Money(amount + created.interest, currency),
+            ),
+            Posting(
+                account(AccountKind.MERCHANT_PAYABLE, currency, merchant.id),
+                Money(-(amount - fee), currency),
+            ),
             Posting(account(AccountKind.FEE_INCOME, currency), Money(-fee, currency)),
-            Posting(account(AccountKind.DEFERRED_INTEREST, currency),
-                    Money(-created.interest, currency)),
+            Posting(
+                account(AccountKind.DEFERRED_INTEREST, currency), Money(-created.interest, currency)
+            ),
         ],
     )
     captured = order["captured_amount"] + amount
     connection.execute(
-        orders.update().where(orders.c.id == order_id).values(
-            captured_amount=captured,
-            status="CAPTURED" if captured == order["order_amount"] else "PART_CAPTURED",
-        )
+        _SET_CAPTURED,
+        {
+            "b_id": order_id,
+            "b_captured": captured,
+            "b_status": "CAPTURED" if captured == order["order_amount"] else "PART_CAPTURED",
+        },
     )
     return capture_id
 
@@ -187,16 +225,19 @@ def refund(
         raise BadValue("refunded_amount must be at least 1")
     if amount > refundable:
         raise RefundNotAllowed(
-            f"refunded_amount {amount} exceeds the captured amount not yet refunded "
-            f"({refundable})"
+            f"refunded_amount {amount} exceeds the captured amount not yet refunded ({refundable})"
         )
     effect = billing.apply_refund(connection, order_id, amount)
     currency = order["purchase_currency"]
     refund_id = new_uuid()
     connection.execute(
         refunds.insert().values(
-            id=refund_id, order_id=order_id, refunded_amount=amount,
-            payback_amount=effect.payback, description=description, reference=reference,
+            id=refund_id,
+            order_id=order_id,
+            refunded_amount=amount,
+            payback_amount=effect.payback,
+            description=description,
+            reference=reference,
             order_lines=[line.model_dump(mode="json", exclude_none=True) for line in order_lines],
             refunded_at=now,
         )
@@ -207,16 +248,23 @@ def refund(
         reference=order_id,
         at=now,
         entry_postings=[
-            Posting(account(AccountKind.MERCHANT_PAYABLE, currency, merchant.id),
-                    Money(amount, currency)),
-            Posting(account(AccountKind.CONSUMER_RECEIVABLE, currency, order["consumer_id"]),
-                    Money(-effect.receivable_reduction, currency)),
-            Posting(account(AccountKind.CONSUMER_PAYABLE, currency, order["consumer_id"]),
-                    Money(-effect.payback, currency)),
+            Posting(
+                account(AccountKind.MERCHANT_PAYABLE, currency, merchant.id),
+                Money(amount, currency),
+            ),
+            Posting(
+                account(AccountKind.CONSUMER_RECEIVABLE, currency, order["consumer_id"]),
+                Money(-effect.receivable_reduction, currency),
+            ),
+            Posting(
+                account(AccountKind.CONSUMER_PAYABLE, currency, order["consumer_id"]),
+                Money(-effect.payback, currency),
+            ),
         ],
     )
     connection.execute(
-        orders.update().where(orders.c.id == order_id)
+        orders.update()
+        .where(orders.c.id == order_id)
         .values(refunded_amount=order["refunded_amount"] + amount)
     )
     return refund_id
@@ -241,10 +289,14 @@ def release_remaining(
     if status == "CAPTURED":
         return
     if status != "PART_CAPTURED":
-        raise NotAllowed(f"nothing to release: the order is {status}; cancel it instead"
-                         if status == "AUTHORIZED" else f"nothing to release: order is {status}")
+        raise NotAllowed(
+            f"nothing to release: the order is {status}; cancel it instead"
+            if status == "AUTHORIZED"
+            else f"nothing to release: order is {status}"
+        )
     connection.execute(
-        orders.update().where(orders.c.id == order_id)
+        orders.update()
+        .where(orders.c.id == order_id)
         .values(order_amount=order["captured_amount"], status="CAPTURED")
     )
 
@@ -256,14 +308,20 @@ def extend_authorization(
     order = load_order(connection, merchant.id, order_id, lock=True)
     status = effective_status(order, now)
     if status not in _CAPTURABLE or order["expires_at"] <= now:
-        raise NotAllowed(f"cannot extend the authorization of an order that is {status}"
-                         if order["expires_at"] > now else "the authorization has expired")
-    limit = order["created_at"] + MAXIMUM_AUTHORIZATION_AGE
+        raise NotAllowed(
+            f"cannot extend the authorization of an order that is {status}"
+            if order["expires_at"] > now
+            else "the authorization has expired"
+        )
+    limit: datetime = order["created_at"] + MAXIMUM_AUTHORIZATION_AGE
     new_expiry = min(now + AUTHORIZATION_VALIDITY, limit)
     if new_expiry <= order["expires_at"]:
-        raise NotAllowed("the authorization cannot be extended beyond 180 days after creation")
-    connection.execute(orders.update().where(orders.c.id == order_id)
-                       .values(expires_at=new_expiry))
+        if order["expires_at"] >= limit:
+            raise NotAllowed("the authorization cannot be extended beyond 180 days after creation")
+        # Asked again at the moment of the last extension: it already runs 28 days from now.
+        current: datetime = order["expires_at"]
+        return current
+    connection.execute(orders.update().where(orders.c.id == order_id).values(expires_at=new_expiry))
     return new_expiry
 
 
@@ -296,31 +354,50 @@ def update_authorization(
         remaining = order["order_amount"] - order["captured_amount"]
         details = order["details"]
         decision, _ = credit.authorize(
-            connection, rules, merchant_id=merchant.id, consumer=consumer,
-            plan=PlanType(order["plan"]), amount=order_amount - order["captured_amount"],
+            connection,
+            rules,
+            merchant_id=merchant.id,
+            consumer=consumer,
+            plan=PlanType(order["plan"]),
+            amount=order_amount - order["captured_amount"],
             currency=order["purchase_currency"],
             billing_country=(details.get("billing_address") or {}).get("country")
             or consumer.country,
             shipping_country=(details.get("shipping_address") or {}).get("country") or "",
-            now=now, today=now.date(), order_id=order_id, stage="update",
+            now=now,
+            today=now.date(),
+            order_id=order_id,
+            stage="update",
             exposure_offset=remaining,
+            order_amount=order_amount,
         )
         if decision.outcome is not Outcome.ACCEPTED:
-            raise NotAllowed("the new amount was not approved: " + ", ".join(
-                decision.reason_codes), code="NOT_ALLOWED")
+            raise NotAllowed(
+                "the new amount was not approved: " + ", ".join(decision.reason_codes),
+                code="NOT_ALLOWED",
+            )
     values: dict[str, Any] = {"order_amount": order_amount}
     if order_lines is not None:
-        values["details"] = {**order["details"], "order_lines": [
-            line.model_dump(mode="json", exclude_none=True) for line in order_lines]}
+        values["details"] = {
+            **order["details"],
+            "order_lines": [
+                line.model_dump(mode="json", exclude_none=True) for line in order_lines
+            ],
+        }
     if order["captured_amount"]:
-        values["status"] = "CAPTURED" if order["captured_amount"] == order_amount \
-            else "PART_CAPTURED"
+        values["status"] = (
+            "CAPTURED" if order["captured_amount"] == order_amount else "PART_CAPTURED"
+        )
     connection.execute(orders.update().where(orders.c.id == order_id).values(**values))
 
 
 def update_merchant_references(
-    connection: Connection, merchant: Merchant, order_id: str, *,
-    reference1: str | None, reference2: str | None,
+    connection: Connection,
+    merchant: Merchant,
+    order_id: str,
+    *,
+    reference1: str | None,
+    reference2: str | None,
 ) -> None:
     load_order(connection, merchant.id, order_id, lock=True)
     values = {}
@@ -333,28 +410,38 @@ def update_merchant_references(
 
 
 def add_shipping_info(
-    connection: Connection, merchant: Merchant, order_id: str, capture_id: str,
+    connection: Connection,
+    merchant: Merchant,
+    order_id: str,
+    capture_id: str,
     shipping_info: list[dict[str, Any]],
 ) -> None:
     load_order(connection, merchant.id, order_id, lock=True)
     row = connection.execute(
-        select(captures.c.shipping_info).where(captures.c.id == capture_id)
+        select(captures.c.shipping_info)
+        .where(captures.c.id == capture_id)
         .where(captures.c.order_id == order_id)
     ).first()
     if row is None:
         raise NoSuchOrder(f"no capture {capture_id} on order {order_id}", code="NOT_FOUND")
-    connection.execute(captures.update().where(captures.c.id == capture_id)
-                       .values(shipping_info=list(row.shipping_info) + shipping_info))
+    connection.execute(
+        captures.update()
+        .where(captures.c.id == capture_id)
+        .values(shipping_info=list(row.shipping_info) + shipping_info)
+    )
 
 
 def expire_authorizations(connection: Connection, *, now: datetime) -> int:
     """Release every authorization past its expiry: nothing captured → EXPIRED, else the rest."""
     expired = connection.execute(
-        orders.update().where(orders.c.status == "AUTHORIZED")
-        .where(orders.c.expires_at <= now).values(status="EXPIRED")
+        orders.update()
+        .where(orders.c.status == "AUTHORIZED")
+        .where(orders.c.expires_at <= now)
+        .values(status="EXPIRED")
     ).rowcount
     released = connection.execute(
-        orders.update().where(orders.c.status == "PART_CAPTURED")
+        orders.update()
+        .where(orders.c.status == "PART_CAPTURED")
         .where(orders.c.expires_at <= now)
         .values(order_amount=orders.c.captured_amount, status="CAPTURED")
     ).rowcount

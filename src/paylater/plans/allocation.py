@@ -15,7 +15,12 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True, slots=True)
 class Slot:
-    """An instalment's current amount due and what has been paid on it (0 ≤ paid ≤ amount)."""
+    """An instalment's current amount due and what has been paid on it.
+
+    ``paid`` may exceed ``amount`` after a refund that paid money back (S6: amount 166.66, paid
+    333.33). The excess is taken as already returned or credited, so only ``min(paid, amount)``
+    counts as paid here; a second refund or a payment then behaves as if ``paid`` had been lowered.
+    """
 
     amount: int
     paid: int
@@ -45,7 +50,8 @@ def allocate_refund(slots: Sequence[Slot], refund: int) -> RefundAllocation:
     """Lower instalment amounts by ``refund``: unpaid parts from the last backwards, then paid ones.
 
     Afterwards ``sum(new_amounts) = sum(amounts) − refund`` and
-    ``payback = max(0, total_paid − new_total)``. A refund above the total raises ``ValueError``.
+    ``payback = max(0, total_paid − new_total)``, where ``total_paid`` counts ``min(paid, amount)``
+    per instalment. A refund above the total raises ``ValueError``.
     """
     _validate_slots(slots)
     if refund < 0:
@@ -59,7 +65,7 @@ def allocate_refund(slots: Sequence[Slot], refund: int) -> RefundAllocation:
     for i in reversed(range(len(slots))):
         if remaining == 0:
             break
-        cut = min(remaining, amounts[i] - slots[i].paid)
+        cut = min(remaining, max(0, amounts[i] - slots[i].paid))
         amounts[i] -= cut
         remaining -= cut
 
@@ -83,7 +89,7 @@ def allocate_payment(slots: Sequence[Slot], payment: int) -> PaymentAllocation:
     applied: list[int] = []
     remaining = payment
     for slot in slots:
-        share = min(remaining, slot.amount - slot.paid)
+        share = min(remaining, max(0, slot.amount - slot.paid))
         applied.append(share)
         remaining -= share
     return PaymentAllocation(tuple(applied), remaining)
@@ -93,6 +99,3 @@ def _validate_slots(slots: Sequence[Slot]) -> None:
     for seq, slot in enumerate(slots, start=1):
         if slot.amount < 0 or slot.paid < 0:
             raise ValueError(f"instalment {seq}: amount and paid must not be negative")
-        if slot.paid > slot.amount:
-            # An overpaid instalment would let the refund skip money the consumer is owed back.
-            raise ValueError(f"instalment {seq}: paid {slot.paid} exceeds amount {slot.amount}")

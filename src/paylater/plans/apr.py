@@ -54,7 +54,7 @@ def annual_percentage_rate(
     repayments: Sequence[tuple[Fraction, int]],
     upfront_charges: int = 0,
 ) -> Decimal:
-    """The exact APR as a percentage, e.g. ``Decimal("21.8193…")`` for S4.
+    """The exact APR as a percentage, e.g. ``Decimal("21.8192572062")`` for S4.
 
     ``drawdown`` is the credit paid out at ``t = 0``; ``repayments`` are ``(t in years, amount)``
     pairs of everything the consumer pays later (instalments and charges); ``upfront_charges`` are

@@ -58,7 +58,7 @@ def add_business_days(day: date, n: int, country: str) -> date:
     """
     step = _ONE_DAY if n >= 0 else -_ONE_DAY
     remaining = abs(n)
-    _holiday_set(country, day.year)
+    _holiday_set(country, day.year)  # refuse an unknown country even when n = 0
     while remaining:
         day += step
         if is_business_day(day, country):

@@ -9,7 +9,7 @@ from fastapi.responses import Response
 from pydantic import Field
 from sqlalchemy import Connection
 
-from paylater.api.http import current_merchant, json_response, run_command, services
+from paylater.api.http import Caller, api_caller, json_response, run_command, run_query, services
 from paylater.checkout import service as checkout
 from paylater.checkout.routes import ERRORS
 from paylater.checkout.schemas import ApiModel, AuthorizationResponse, SandboxAuthorizeRequest
@@ -31,11 +31,14 @@ class ClockRead(ApiModel):
     offset_seconds: int
 
 
-@router.post("/sessions/{session_id}/authorize", response_model=AuthorizationResponse,
-             responses=ERRORS)
+@router.post(
+    "/sessions/{session_id}/authorize", response_model=AuthorizationResponse, responses=ERRORS
+)
 async def authorize_session(
-    session_id: str, body: SandboxAuthorizeRequest, request: Request,
-    merchant: Merchant = Depends(current_merchant),
+    session_id: str,
+    body: SandboxAuthorizeRequest,
+    request: Request,
+    caller: Caller = Depends(api_caller),
 ) -> Response:
     """Authorize a session as a test consumer, as the hosted checkout would.
 
@@ -46,38 +49,48 @@ async def authorize_session(
     clock = services(request).clock
     now = clock.now()
 
-    def work(connection: Connection) -> Response:
+    def work(connection: Connection, merchant: Merchant) -> Response:
         load_session(connection, session_id, merchant_id=merchant.id, now=now)
         outcome = checkout.authorize(connection, session_id, body, now=now, today=now.date())
-        return json_response({
-            "approved": outcome.approved,
-            "authorization_token": outcome.token,
-            "fraud_status": outcome.fraud_status,
-            "reason_codes": outcome.reason_codes,
-            "decision_id": outcome.decision_id,
-            "show_form": outcome.approved,
-        })
+        return json_response(
+            {
+                "approved": outcome.approved,
+                "authorization_token": outcome.token,
+                "fraud_status": outcome.fraud_status,
+                "reason_codes": outcome.reason_codes,
+                "decision_id": outcome.decision_id,
+                "show_form": outcome.approved,
+            }
+        )
 
-    return await run_command(request, merchant.id, work)
+    return await run_command(request, caller, work)
 
 
 @router.get("/clock", response_model=ClockRead)
-async def read_clock(request: Request, _: Merchant = Depends(current_merchant)) -> Response:
-    clock = services(request).clock
-    offset = clock.offset if isinstance(clock, SandboxClock) else timedelta(0)
-    return json_response({"now": clock.now().isoformat(),
-                          "offset_seconds": int(offset.total_seconds())})
+async def read_clock(request: Request, caller: Caller = Depends(api_caller)) -> Response:
+    """The sandbox clock as every process sharing this database sees it."""
+    offset = await run_query(request, caller, lambda c, _merchant: service.stored_offset(c))
+    return json_response(
+        {
+            "now": services(request).clock.now().isoformat(),
+            "offset_seconds": int(offset.total_seconds()),
+        }
+    )
 
 
 @router.post("/clock/advance", response_model=ClockRead)
 async def advance_clock(
-    body: AdvanceClock, request: Request, _: Merchant = Depends(current_merchant)
+    body: AdvanceClock, request: Request, caller: Caller = Depends(api_caller)
 ) -> Response:
     """Move the sandbox clock forward for every process sharing this database."""
     found = services(request)
     delta = timedelta(days=body.days, hours=body.hours)
-    offset = await found.database.run_async(lambda c: service.advance(c, delta))
+
+    def work(connection: Connection, _merchant: Merchant) -> Response:
+        offset = service.advance(connection, delta)
+        return json_response({"offset_seconds": int(offset.total_seconds())})
+
+    response = await run_command(request, caller, work)
     if isinstance(found.clock, SandboxClock):
         found.clock.forget_cache()
-    return json_response({"now": found.clock.now().isoformat(),
-                          "offset_seconds": int(offset.total_seconds())})
+    return response
