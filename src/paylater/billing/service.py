@@ -14,6 +14,7 @@ from decimal import Decimal
 from sqlalchemy import Connection, func, select
 
 from paylater.billing.models import instalments, payment_plans
+from paylater.fastsql import execute
 from paylater.kit.ids import new_uuid
 from paylater.kit.money import Money
 from paylater.ledger.service import AccountKind, Posting, account, post
@@ -63,7 +64,7 @@ def create_plan(
     )
     plan_id = new_uuid()
     interest = sum(part.interest for part in schedule)
-    connection.execute(
+    execute(connection,
         _INSERT_PLAN,
         {
             "id": plan_id,
@@ -79,7 +80,7 @@ def create_plan(
             "created_at": at,
         },
     )
-    connection.execute(
+    execute(connection,
         _INSERT_INSTALMENTS,
         [
             {

@@ -24,6 +24,7 @@ from paylater.consumers.service import ConsumerDetails, find_or_create
 from paylater.credit import service as credit
 from paylater.credit.countries import CountryRules, rules_for
 from paylater.credit.rules import Outcome
+from paylater.fastsql import execute
 from paylater.kit.errors import BadValue, InvalidOperation, NotFound
 from paylater.kit.ids import new_token, new_uuid
 from paylater.kit.money import is_currency
@@ -122,7 +123,7 @@ def create_session(
         at=now,
     )
     client_token = new_token("plct_", 32)
-    connection.execute(
+    execute(connection,
         _INSERT_SESSION,
         {
             "id": session_id,
@@ -155,7 +156,7 @@ def load_session(
     lock: bool = False,
 ) -> dict[str, Any]:
     """The session as a dict, with ``status`` reading ``expired`` once its 48 h are over."""
-    row = connection.execute(_SESSION_FOR_UPDATE if lock else _SESSION, {"id": session_id}).first()
+    row = execute(connection,_SESSION_FOR_UPDATE if lock else _SESSION, {"id": session_id}).first()
     if row is None or (merchant_id is not None and row.merchant_id != merchant_id):
         raise NotFound(f"no session {session_id}")
     session = dict(row._mapping)
@@ -294,7 +295,7 @@ def authorize(
     if decision.outcome is Outcome.REJECTED:
         return AuthorizationOutcome(False, None, "REJECTED", decision.reason_codes, decision_id)
     token = new_token("plat_", 24)
-    connection.execute(
+    execute(connection,
         _INSERT_AUTHORIZATION,
         {
             "token": token,
@@ -313,7 +314,7 @@ def authorize(
             "expires_at": now + AUTHORIZATION_TOKEN_LIFETIME,
         },
     )
-    connection.execute(_COMPLETE_SESSION, {"b_id": session_id, "b_token": token})
+    execute(connection,_COMPLETE_SESSION, {"b_id": session_id, "b_token": token})
     return AuthorizationOutcome(
         True, token, decision.outcome.value, decision.reason_codes, decision_id
     )
@@ -322,7 +323,7 @@ def authorize(
 def load_authorization(
     connection: Connection, merchant_id: str, token: str, *, now: datetime
 ) -> dict[str, Any]:
-    row = connection.execute(_AUTHORIZATION_FOR_UPDATE, {"token": token}).first()
+    row = execute(connection,_AUTHORIZATION_FOR_UPDATE, {"token": token}).first()
     if row is None or row.merchant_id != merchant_id:
         raise NotFound("no such authorization token")
     authorization = dict(row._mapping)
@@ -362,7 +363,7 @@ def create_order(
         now=now,
         authorization_token=token,
     )
-    connection.execute(_USE_AUTHORIZATION, {"b_token": token, "b_order_id": order["id"]})
+    execute(connection,_USE_AUTHORIZATION, {"b_token": token, "b_order_id": order["id"]})
     return order
 
 

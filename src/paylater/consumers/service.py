@@ -8,6 +8,7 @@ from datetime import date, datetime
 from sqlalchemy import Connection, bindparam, select
 
 from paylater.consumers.models import consumers
+from paylater.fastsql import execute
 from paylater.kit.errors import BadValue
 from paylater.kit.ids import new_id
 
@@ -58,12 +59,12 @@ _INSERT = consumers.insert()
 
 
 def find_by_email(connection: Connection, email: str) -> Consumer | None:
-    row = connection.execute(_BY_EMAIL, {"email": normalize_email(email)}).first()
+    row = execute(connection,_BY_EMAIL, {"email": normalize_email(email)}).first()
     return _from_row(row) if row is not None else None
 
 
 def get(connection: Connection, consumer_id: str) -> Consumer:
-    row = connection.execute(_BY_ID, {"id": consumer_id}).one()
+    row = execute(connection,_BY_ID, {"id": consumer_id}).one()
     return _from_row(row)
 
 
@@ -105,5 +106,5 @@ def find_or_create(
         "monthly_expenses": details.monthly_expenses,
         "created_at": at,
     }
-    connection.execute(_INSERT, values)
+    execute(connection,_INSERT, values)
     return Consumer(**{name: values[name] for name in Consumer.__slots__}), True

@@ -21,6 +21,7 @@ from paylater.credit.rules import (
     decide_offer,
 )
 from paylater.db import UTCDateTime
+from paylater.fastsql import execute
 from paylater.kit.ids import new_uuid
 from paylater.orders.models import orders
 from paylater.plans.schedule import PlanType
@@ -43,7 +44,7 @@ def _record(
     device_id: str | None = None,
 ) -> str:
     decision_id = new_uuid()
-    connection.execute(
+    execute(connection,
         _INSERT_DECISION,
         {
             "id": decision_id,
@@ -189,7 +190,7 @@ def authorize(
     authorization is being raised counts its current amount once, not twice); ``order_amount``
     is then the whole new order amount, which the plan's range applies to.
     """
-    profile = connection.execute(
+    profile = execute(connection,
         _PROFILE,
         {
             "consumer_id": consumer.id,

@@ -11,6 +11,7 @@ from enum import StrEnum
 from sqlalchemy import Connection, func, select
 
 from paylater.db import insert_ignoring_duplicates
+from paylater.fastsql import execute
 from paylater.kit.ids import new_uuid
 from paylater.kit.money import Money
 from paylater.ledger.models import journal_entries, ledger_accounts, postings
@@ -111,8 +112,8 @@ def post(
                 "balance": 0,
             }
         )
-    connection.execute(insert_ignoring_duplicates(connection, ledger_accounts), account_rows)
-    connection.execute(
+    execute(connection, insert_ignoring_duplicates(connection, ledger_accounts), account_rows)
+    execute(connection,
         _INSERT_POSTINGS,
         [
             {
@@ -124,7 +125,7 @@ def post(
             for p in kept
         ],
     )
-    connection.execute(
+    execute(connection,
         _INSERT_ENTRY,
         {
             "id": entry_id,

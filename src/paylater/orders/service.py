@@ -20,6 +20,7 @@ from paylater.consumers.service import get as get_consumer
 from paylater.credit import service as credit
 from paylater.credit.countries import rules_for
 from paylater.credit.rules import Outcome
+from paylater.fastsql import execute
 from paylater.kit.errors import (
     BadValue,
     CaptureNotAllowed,
@@ -85,7 +86,7 @@ def insert_order(
         "created_at": now,
         "expires_at": now + AUTHORIZATION_VALIDITY,
     }
-    connection.execute(_INSERT_ORDER, values)
+    execute(connection,_INSERT_ORDER, values)
     return values
 
 
@@ -99,7 +100,7 @@ def effective_status(order: dict[str, Any], now: datetime) -> str:
 def load_order(
     connection: Connection, merchant_id: str, order_id: str, *, lock: bool = False
 ) -> dict[str, Any]:
-    row = connection.execute(_ORDER_FOR_UPDATE if lock else _ORDER, {"id": order_id}).first()
+    row = execute(connection,_ORDER_FOR_UPDATE if lock else _ORDER, {"id": order_id}).first()
     if row is None or row.merchant_id != merchant_id:
         raise NoSuchOrder(f"no order {order_id}")
     return dict(row._mapping)
@@ -143,7 +144,7 @@ def capture(
     currency = order["purchase_currency"]
     fee = _capture_fee(merchant, amount, first_capture=order["captured_amount"] == 0)
     capture_id = new_uuid()
-    connection.execute(
+    execute(connection,
         _INSERT_CAPTURE,
         {
             "id": capture_id,
@@ -196,7 +197,7 @@ def capture(
         ],
     )
     captured = order["captured_amount"] + amount
-    connection.execute(
+    execute(connection,
         _SET_CAPTURED,
         {
             "b_id": order_id,
