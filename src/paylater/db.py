@@ -213,9 +213,9 @@ class GroupCommitWriter:
                     if not future.done():
                         future.set_result(result)
                 return
-            index, error = failed
+            index, unit_error = failed
             if not remaining[index][1].done():
-                remaining[index][1].set_exception(error)
+                remaining[index][1].set_exception(unit_error)
             del remaining[index]
 
 

@@ -64,7 +64,7 @@ class _Plan:
 
     def __init__(self, statement: ClauseElement, connection: Connection, keys: Sequence[str]):
         dialect = connection.dialect
-        compiled = statement.compile(dialect=dialect, column_keys=list(keys))
+        compiled: Any = statement.compile(dialect=dialect, column_keys=list(keys))
         self.statement = statement  # keeps id(statement) from being reused while cached
         self.sql = str(compiled)
         if "POSTCOMPILE" in self.sql or compiled.positiontup is None:
@@ -124,20 +124,19 @@ def execute(
     """Execute a module-level (prebuilt) statement; the result has first/one/all/scalar."""
     if connection.dialect.name != "sqlite":
         return connection.execute(statement, parameters)
-    many = isinstance(parameters, list)
-    sample: Mapping[str, Any] = (
-        (parameters[0] if parameters else {})
-        if many
-        else (
-            parameters or {}  # type: ignore[assignment]
-        )
-    )
+    batch: list[Mapping[str, Any]] | None = None
+    sample: Mapping[str, Any] = {}
+    if isinstance(parameters, list):
+        batch = parameters
+        sample = batch[0] if batch else {}
+    elif isinstance(parameters, Mapping):
+        sample = parameters
     plan = _plan(statement, connection, tuple(sorted(sample)))
     if plan is None:
         return connection.execute(statement, parameters)
     try:
-        if many:
-            rows_in = [plan.parameters(p) for p in parameters]  # type: ignore[union-attr]
+        if batch is not None:
+            rows_in = [plan.parameters(p) for p in batch]
         else:
             values = plan.parameters(sample)
     except _Unsupported:
@@ -145,7 +144,7 @@ def execute(
     cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
     dbapi_error = connection.dialect.loaded_dbapi.Error
     try:
-        if many:
+        if batch is not None:
             cursor.executemany(plan.sql, rows_in)
             return FastResult(None, cursor.rowcount)
         cursor.execute(plan.sql, values)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from paylater.plans.schedule import PlanType
 
@@ -21,6 +21,14 @@ Locale = Annotated[str, Field(pattern=r"^[a-z]{2}(-[A-Za-z]{2})?$")]
 
 class ApiModel(BaseModel):
     model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_nul(cls, value: object) -> object:
+        # PostgreSQL text cannot hold NUL (storing one is a server error); no field needs it.
+        if isinstance(value, str) and "\x00" in value:
+            raise ValueError("must not contain NUL characters")
+        return value
 
 
 class OrderLine(ApiModel):

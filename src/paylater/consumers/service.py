@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import Connection, bindparam, select
 
@@ -59,12 +60,12 @@ _INSERT = consumers.insert()
 
 
 def find_by_email(connection: Connection, email: str) -> Consumer | None:
-    row = execute(connection,_BY_EMAIL, {"email": normalize_email(email)}).first()
+    row = execute(connection, _BY_EMAIL, {"email": normalize_email(email)}).first()
     return _from_row(row) if row is not None else None
 
 
 def get(connection: Connection, consumer_id: str) -> Consumer:
-    row = execute(connection,_BY_ID, {"id": consumer_id}).one()
+    row = execute(connection, _BY_ID, {"id": consumer_id}).one()
     return _from_row(row)
 
 
@@ -93,8 +94,9 @@ def find_or_create(
             )
             existing = get(connection, existing.id)
         return existing, False
-    values = {
-        "id": new_id("con"),
+    consumer_id = new_id("con")
+    values: dict[str, Any] = {
+        "id": consumer_id,
         "email": email,
         "given_name": details.given_name.strip(),
         "family_name": details.family_name.strip(),
@@ -106,5 +108,16 @@ def find_or_create(
         "monthly_expenses": details.monthly_expenses,
         "created_at": at,
     }
-    execute(connection,_INSERT, values)
-    return Consumer(**{name: values[name] for name in Consumer.__slots__}), True
+    execute(connection, _INSERT, values)
+    return Consumer(
+        id=consumer_id,
+        email=email,
+        given_name=values["given_name"],
+        family_name=values["family_name"],
+        date_of_birth=details.date_of_birth,
+        country=values["country"],
+        locale=values["locale"],
+        monthly_income=details.monthly_income,
+        monthly_expenses=details.monthly_expenses,
+        created_at=at,
+    ), True

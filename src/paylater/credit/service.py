@@ -6,7 +6,7 @@ from dataclasses import asdict
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Date, bindparam, func, or_, select
+from sqlalchemy import BindParameter, Connection, Date, bindparam, func, or_, select
 
 from paylater.billing.models import instalments
 from paylater.checkout.models import authorizations
@@ -44,7 +44,8 @@ def _record(
     device_id: str | None = None,
 ) -> str:
     decision_id = new_uuid()
-    execute(connection,
+    execute(
+        connection,
         _INSERT_DECISION,
         {
             "id": decision_id,
@@ -96,12 +97,12 @@ def _scalar(query: Any) -> Any:
     return query.scalar_subquery()
 
 
-_CONSUMER = bindparam("consumer_id")
+_CONSUMER: BindParameter[str] = bindparam("consumer_id")
 _NOW = bindparam("now", type_=UTCDateTime())
 _OPEN_AUTHORIZED = _scalar(
     select(func.coalesce(func.sum(orders.c.order_amount - orders.c.captured_amount), 0))
     .where(orders.c.consumer_id == _CONSUMER)
-    .where(orders.c.status.in_(_OPEN_ORDER_STATUSES))
+    .where(or_(*(orders.c.status == status for status in _OPEN_ORDER_STATUSES)))
     .where(orders.c.expires_at > _NOW)
 )
 _UNPAID = _scalar(
@@ -190,7 +191,8 @@ def authorize(
     authorization is being raised counts its current amount once, not twice); ``order_amount``
     is then the whole new order amount, which the plan's range applies to.
     """
-    profile = execute(connection,
+    profile = execute(
+        connection,
         _PROFILE,
         {
             "consumer_id": consumer.id,

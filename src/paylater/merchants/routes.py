@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+from datetime import datetime
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
@@ -49,6 +50,11 @@ class MerchantCreated(ApiModel):
     credentials: CredentialIssued
 
 
+def _iso(moment: object) -> str:
+    assert isinstance(moment, datetime)
+    return moment.isoformat()
+
+
 def _issued(credential: service.IssuedCredential) -> dict[str, str]:
     return {
         "username": credential.username,
@@ -68,9 +74,9 @@ async def list_credentials(request: Request, caller: Caller = Depends(api_caller
             {
                 "username": r["username"],
                 "label": r["label"],
-                "created_at": r["created_at"].isoformat(),  # type: ignore[attr-defined]
-                "revoked_at": r["revoked_at"].isoformat() if r["revoked_at"] else None,
-            }  # type: ignore[attr-defined]
+                "created_at": _iso(r["created_at"]),
+                "revoked_at": _iso(r["revoked_at"]) if r["revoked_at"] else None,
+            }
             for r in rows
         ]
     )
@@ -131,7 +137,7 @@ async def create_merchant(body: MerchantRequest, request: Request) -> Response:
     found = services(request)
     now = found.clock.now()
 
-    def work(connection: Connection, merchant: Merchant) -> Response:
+    def work(connection: Connection) -> Response:
         merchant = service.create_merchant(
             connection,
             name=body.name,

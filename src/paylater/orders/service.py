@@ -38,6 +38,7 @@ from paylater.plans.schedule import PlanType
 AUTHORIZATION_VALIDITY = timedelta(days=28)
 MAXIMUM_AUTHORIZATION_AGE = timedelta(days=180)
 _CAPTURABLE = ("AUTHORIZED", "PART_CAPTURED")
+_INSTALMENT_COUNT = {PlanType.pay_in_3.value: 3, PlanType.pay_in_4.value: 4}
 _ORDER = select(orders).where(orders.c.id == bindparam("id"))
 _ORDER_FOR_UPDATE = _ORDER.with_for_update()
 _INSERT_ORDER = orders.insert()
@@ -141,6 +142,10 @@ def capture(
         raise CaptureNotAllowed(
             f"captured_amount {amount} exceeds the remaining authorized amount {remaining}"
         )
+    parts = order["financing_months"] or _INSTALMENT_COUNT.get(order["plan"], 1)
+    if amount < parts:
+        # Every instalment must be at least one minor unit.
+        raise BadValue(f"captured_amount {amount} is too small to split into {parts} instalments")
     currency = order["purchase_currency"]
     fee = _capture_fee(merchant, amount, first_capture=order["captured_amount"] == 0)
     capture_id = new_uuid()
