@@ -66,7 +66,7 @@ async def authorize_session(
     return await run_command(request, caller, work)
 
 
-@router.get("/clock", response_model=ClockRead)
+@router.get("/clock", response_model=ClockRead, responses=ERRORS)
 async def read_clock(request: Request, caller: Caller = Depends(api_caller)) -> Response:
     """The sandbox clock as every process sharing this database sees it."""
     offset = await run_query(request, caller, lambda c, _merchant: service.stored_offset(c))
@@ -78,7 +78,7 @@ async def read_clock(request: Request, caller: Caller = Depends(api_caller)) -> 
     )
 
 
-@router.post("/clock/advance", response_model=ClockRead)
+@router.post("/clock/advance", response_model=ClockRead, responses=ERRORS)
 async def advance_clock(
     body: AdvanceClock, request: Request, caller: Caller = Depends(api_caller)
 ) -> Response:
