@@ -10,7 +10,7 @@ machine's raw SQLite commit rate (1-row transactions, FULL) for scale, and ends 
     .venv/bin/python bench/api_throughput.py                     # SQLite, 8 and 32 connections
     .venv/bin/python bench/api_throughput.py --database-url postgresql://postgres@127.0.0.1/bench
 
-By default the server is pinned to CPU 0 and wrk to CPU 1 (`--no-pin` to share both).
+By default the server and wrk share both CPUs; `--pin` puts the server on CPU 0 and wrk on CPU 1.
 """
 
 from __future__ import annotations
@@ -71,11 +71,25 @@ def reset_postgres(url: str) -> None:
 
 def prepare(env: dict[str, str]) -> str:
     """Migrate and create a merchant; returns the Basic credentials, base64-encoded."""
-    subprocess.run([PYTHON, "-m", "paylater.cli", "migrate"], env=env, check=True,
-                   stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [PYTHON, "-m", "paylater.cli", "migrate"], env=env, check=True, stdout=subprocess.DEVNULL
+    )
     created = subprocess.run(
-        [PYTHON, "-m", "paylater.cli", "merchants", "create", "--name", "Bench Shop",
-         "--country", "SE"], env=env, check=True, capture_output=True, text=True,
+        [
+            PYTHON,
+            "-m",
+            "paylater.cli",
+            "merchants",
+            "create",
+            "--name",
+            "Bench Shop",
+            "--country",
+            "SE",
+        ],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout
     username = re.search(r'"username": "([^"]+)"', created)
     secret = re.search(r'"secret": "([^"]+)"', created)
@@ -83,8 +97,10 @@ def prepare(env: dict[str, str]) -> str:
     return base64.b64encode(f"{username.group(1)}:{secret.group(1)}".encode()).decode()
 
 
-def start_server(env: dict[str, str], port: int, pin: bool) -> subprocess.Popen[bytes]:
-    command = [PYTHON, "-m", "paylater.cli", "serve"]
+def start_server(
+    env: dict[str, str], port: int, pin: bool, workers: int
+) -> subprocess.Popen[bytes]:
+    command = [PYTHON, "-m", "paylater.cli", "serve", "--workers", str(workers)]
     if pin:
         command = ["taskset", "-c", "0", *command]
     server = subprocess.Popen(command, env={**env, "PAYLATER_PORT": str(port)})
@@ -100,13 +116,25 @@ def start_server(env: dict[str, str], port: int, pin: bool) -> subprocess.Popen[
 
 
 def run_wrk(port: int, connections: int, seconds: int, auth: str, pin: bool) -> dict[str, int]:
-    command = ["wrk", "-t", str(connections), "-c", str(connections), "-d", f"{seconds}s",
-               "--timeout", "10s", "-s", str(ROOT / "bench" / "flow.lua"),
-               f"http://127.0.0.1:{port}"]
+    command = [
+        "wrk",
+        "-t",
+        str(connections),
+        "-c",
+        str(connections),
+        "-d",
+        f"{seconds}s",
+        "--timeout",
+        "10s",
+        "-s",
+        str(ROOT / "bench" / "flow.lua"),
+        f"http://127.0.0.1:{port}",
+    ]
     if pin:
         command = ["taskset", "-c", "1", *command]
-    output = subprocess.run(command, env={**os.environ, "BENCH_AUTH": auth}, check=True,
-                            capture_output=True, text=True).stdout
+    output = subprocess.run(
+        command, env={**os.environ, "BENCH_AUTH": auth}, check=True, capture_output=True, text=True
+    ).stdout
     line = next(row for row in output.splitlines() if row.startswith("BENCH "))
     return {key: int(value) for key, value in (pair.split("=") for pair in line.split()[1:])}
 
@@ -116,42 +144,61 @@ def main() -> None:
     parser.add_argument("--database-url", default=None)
     parser.add_argument("--duration", type=int, default=15, help="seconds per run")
     parser.add_argument("--connections", default="8,32")
-    parser.add_argument("--no-pin", action="store_true")
+    parser.add_argument("--pin", action="store_true",
+                        help="pin the server to CPU 0 and wrk to CPU 1")
+    parser.add_argument("--workers", type=int, default=1, help="API processes (PostgreSQL only)")
     args = parser.parse_args()
-    pin = not args.no_pin and (os.cpu_count() or 1) >= 2
+    pin = args.pin and (os.cpu_count() or 1) >= 2
 
     with tempfile.TemporaryDirectory(prefix="paylater-bench-") as folder:
         workdir = Path(folder)
         url = args.database_url or f"sqlite:///{workdir / 'bench.db'}"
         if url.startswith("postgresql"):
             reset_postgres(url)
-        env = {**os.environ, "PAYLATER_DATABASE_URL": url, "PAYLATER_DATA_DIR": str(workdir),
-               "PAYLATER_SANDBOX": "true", "PYTHONPATH": str(ROOT / "src")}
+        env = {
+            **os.environ,
+            "PAYLATER_DATABASE_URL": url,
+            "PAYLATER_DATA_DIR": str(workdir),
+            "PAYLATER_SANDBOX": "true",
+            "PYTHONPATH": str(ROOT / "src"),
+        }
         kind = "PostgreSQL" if url.startswith("postgresql") else "SQLite (WAL, synchronous=FULL)"
-        print(f"paylater API throughput — {kind}, one server process, "
-              f"{'server on CPU 0, wrk on CPU 1' if pin else 'no CPU pinning'}, "
-              f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC")
+        pin = pin and args.workers == 1
+        processes = "one server process" if args.workers == 1 else f"{args.workers} processes"
+        print(
+            f"paylater API throughput — {kind}, {processes}, "
+            f"{'server on CPU 0, wrk on CPU 1' if pin else 'no CPU pinning'}, "
+            f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC"
+        )
         print(f"raw sqlite3 1-row commits (WAL, FULL): {raw_sqlite_commit_rate(workdir):,.0f}/s")
         auth = prepare(env)
         port = free_port()
-        server = start_server(env, port, pin)
+        server = start_server(env, port, pin and args.workers == 1, args.workers)
         try:
             run_wrk(port, 4, 3, auth, pin)  # warm-up: imports, caches, page cache
-            print(f"{'conns':>5} {'req/s':>8} {'flows/s':>8} {'p50 ms':>7} {'p90 ms':>7} "
-                  f"{'p99 ms':>7} {'max ms':>7} {'non-2xx':>7} {'sock err':>8}")
+            print(
+                f"{'conns':>5} {'req/s':>8} {'flows/s':>8} {'p50 ms':>7} {'p90 ms':>7} "
+                f"{'p99 ms':>7} {'max ms':>7} {'non-2xx':>7} {'sock err':>8}"
+            )
             for connections in (int(c) for c in args.connections.split(",")):
                 result = run_wrk(port, connections, args.duration, auth, pin)
                 seconds = result["duration_us"] / 1e6
-                print(f"{connections:>5} {result['requests'] / seconds:>8,.0f} "
-                      f"{result['flows'] / seconds:>8,.0f} {result['p50_us'] / 1000:>7.2f} "
-                      f"{result['p90_us'] / 1000:>7.2f} {result['p99_us'] / 1000:>7.2f} "
-                      f"{result['max_us'] / 1000:>7.1f} {result['non2xx']:>7} "
-                      f"{result['errors']:>8}")
+                print(
+                    f"{connections:>5} {result['requests'] / seconds:>8,.0f} "
+                    f"{result['flows'] / seconds:>8,.0f} {result['p50_us'] / 1000:>7.2f} "
+                    f"{result['p90_us'] / 1000:>7.2f} {result['p99_us'] / 1000:>7.2f} "
+                    f"{result['max_us'] / 1000:>7.1f} {result['non2xx']:>7} "
+                    f"{result['errors']:>8}"
+                )
         finally:
             server.terminate()
             server.wait(timeout=30)
-        verify = subprocess.run([PYTHON, "-m", "paylater.cli", "ledger", "verify"], env=env,
-                                capture_output=True, text=True)
+        verify = subprocess.run(
+            [PYTHON, "-m", "paylater.cli", "ledger", "verify"],
+            env=env,
+            capture_output=True,
+            text=True,
+        )
         print("ledger verify:", " ".join(verify.stdout.split()), f"(exit {verify.returncode})")
         if verify.returncode:
             raise SystemExit(1)

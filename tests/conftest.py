@@ -10,13 +10,17 @@ from __future__ import annotations
 import base64
 import os
 import shutil
+import warnings
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
+
+# Starlette's TestClient announces a move to httpx2; the client still works as documented.
+warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
+from fastapi.testclient import TestClient  # noqa: E402
 from sqlalchemy import create_engine, text
 
 from paylater.app import create_app
@@ -91,8 +95,13 @@ def clock() -> FixedClock:
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    return Settings(database_url="sqlite://", data_dir=tmp_path, sandbox=True,
-                    secret_key="test-secret-key", admin_token="test-admin-token")
+    return Settings(
+        database_url="sqlite://",
+        data_dir=tmp_path,
+        sandbox=True,
+        secret_key="test-secret-key",
+        admin_token="test-admin-token",
+    )
 
 
 @pytest.fixture
@@ -109,16 +118,23 @@ def basic_auth(username: str, secret: str) -> dict[str, str]:
 
 @pytest.fixture
 def make_merchant(database: Database, settings: Settings, clock: FixedClock) -> Any:
-    def make(name: str = "Nordic Goods AB", country: str = "SE",
-             fee_rate_bp: int = 290) -> dict[str, Any]:
+    def make(
+        name: str = "Nordic Goods AB", country: str = "SE", fee_rate_bp: int = 290
+    ) -> dict[str, Any]:
         def work(connection: Any) -> dict[str, Any]:
-            merchant = merchants.create_merchant(connection, name=name, country=country,
-                                                 at=clock.now(), fee_rate_bp=fee_rate_bp)
-            issued = merchants.issue_credential(connection, merchant.id,
-                                                key=settings.hashing_key, at=clock.now())
-            return {"id": merchant.id, "merchant": merchant,
-                    "headers": basic_auth(issued.username, issued.secret),
-                    "username": issued.username, "secret": issued.secret}
+            merchant = merchants.create_merchant(
+                connection, name=name, country=country, at=clock.now(), fee_rate_bp=fee_rate_bp
+            )
+            issued = merchants.issue_credential(
+                connection, merchant.id, key=settings.hashing_key, at=clock.now()
+            )
+            return {
+                "id": merchant.id,
+                "merchant": merchant,
+                "headers": basic_auth(issued.username, issued.secret),
+                "username": issued.username,
+                "secret": issued.secret,
+            }
 
         return database.run(work)
 

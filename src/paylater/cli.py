@@ -100,25 +100,40 @@ def demo() -> None:
 
 
 @app.command()
-def serve() -> None:
+def serve(
+    workers: Annotated[
+        int, typer.Option(min=1, help="API processes (PostgreSQL only; SQLite has one writer)")
+    ] = 1,
+) -> None:
     """Serve the API (run `paylater migrate` first)."""
     settings = Settings()
+    if workers > 1:
+        if settings.is_sqlite:
+            raise typer.BadParameter("several API processes need PostgreSQL")
+        import uvicorn
+
+        uvicorn.run(
+            "paylater.app:serving_app",
+            factory=True,
+            workers=workers,
+            host=settings.host,
+            port=settings.port,
+            access_log=settings.log_requests,
+            log_level="warning",
+            loop="uvloop",
+            http="httptools",
+        )
+        return
     _serve(settings, _database(settings))
 
 
 def _serve(settings: Settings, database: Database) -> None:
-    import gc
-
     import uvicorn
 
-    from paylater.app import create_app
+    from paylater.app import create_app, tune_garbage_collector
 
     app = create_app(settings, database)
-    # Requests allocate many short-lived objects; collecting young objects less often and never
-    # scanning the long-lived startup objects again keeps collector pauses out of the latency.
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(50_000, 50, 100)
+    tune_garbage_collector()
     uvicorn.run(
         app,
         host=settings.host,

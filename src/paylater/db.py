@@ -18,6 +18,7 @@ from functools import lru_cache
 from typing import Any, TypeVar
 
 import anyio.to_thread
+import orjson
 from sqlalchemy import Connection, DateTime, MetaData, TypeDecorator, create_engine, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect, Engine
@@ -39,6 +40,10 @@ metadata = MetaData(
 T = TypeVar("T")
 _RETRYABLE_PG_CODES = {"40001", "40P01"}  # serialization_failure, deadlock_detected
 _MAX_ATTEMPTS = 4
+
+
+def _json_dumps(value: Any) -> str:
+    return orjson.dumps(value).decode()
 
 
 def normalize_url(url: str) -> str:
@@ -77,11 +82,18 @@ class Database:
                 self.url,
                 poolclass=NullPool if memory else None,
                 connect_args={"check_same_thread": False},
+                json_serializer=_json_dumps,
+                json_deserializer=orjson.loads,
             )
             _configure_sqlite(self.engine)
         else:
             self.engine = create_engine(
-                self.url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
+                self.url,
+                pool_size=pool_size,
+                max_overflow=pool_size,
+                pool_pre_ping=True,
+                json_serializer=_json_dumps,
+                json_deserializer=orjson.loads,
             )
         self._limiter: anyio.CapacityLimiter | None = None
         self._writer: GroupCommitWriter | None = None

@@ -20,8 +20,13 @@ ON_POSTGRESQL = bool(os.environ.get("PAYLATER_TEST_DATABASE_URL"))
 HUGE = "x" * 100_000
 
 
-def _raw(client: TestClient, path: str, body: bytes, headers: dict[str, str],
-         content_type: str = "application/json") -> Any:
+def _raw(
+    client: TestClient,
+    path: str,
+    body: bytes,
+    headers: dict[str, str],
+    content_type: str = "application/json",
+) -> Any:
     return client.post(path, content=body, headers={**headers, "Content-Type": content_type})
 
 
@@ -80,8 +85,9 @@ BAD_SESSIONS = {
 
 
 @pytest.mark.parametrize("case", BAD_SESSIONS)
-def test_bad_session_bodies(client: TestClient, merchant: dict[str, Any], database: Database,
-                            case: str) -> None:
+def test_bad_session_bodies(
+    client: TestClient, merchant: dict[str, Any], database: Database, case: str
+) -> None:
     path, value = BAD_SESSIONS[case]
     before = count_rows(database, *WRITTEN_TABLES)
     answer = client.post(SESSIONS, json=_with(GOOD, path, value), headers=merchant["headers"])
@@ -89,30 +95,37 @@ def test_bad_session_bodies(client: TestClient, merchant: dict[str, Any], databa
     assert count_rows(database, *WRITTEN_TABLES) == before
 
 
-@pytest.mark.parametrize(("body", "content_type"), [
-    (b'{"purchase_country": "SE",', "application/json"),
-    (b"not json at all", "application/json"),
-    (b"[]", "application/json"),
-    (b"null", "application/json"),
-    (b'"SE"', "application/json"),
-    (b"", "application/json"),
-    (b'{"order_amount": 1e400}', "application/json"),
-    (b'{"order_amount": NaN}', "application/json"),
-    (b"\xff\xfe\x00{", "application/json"),
-    (json.dumps(GOOD).encode(), "text/plain"),
-    (b'{"order_lines": [{"name": "\\ud800"}]}', "application/json"),
-])
-def test_malformed_bodies(client: TestClient, merchant: dict[str, Any], database: Database,
-                          body: bytes, content_type: str) -> None:
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        (b'{"purchase_country": "SE",', "application/json"),
+        (b"not json at all", "application/json"),
+        (b"[]", "application/json"),
+        (b"null", "application/json"),
+        (b'"SE"', "application/json"),
+        (b"", "application/json"),
+        (b'{"order_amount": 1e400}', "application/json"),
+        (b'{"order_amount": NaN}', "application/json"),
+        (b"\xff\xfe\x00{", "application/json"),
+        (json.dumps(GOOD).encode(), "text/plain"),
+        (b'{"order_lines": [{"name": "\\ud800"}]}', "application/json"),
+    ],
+)
+def test_malformed_bodies(
+    client: TestClient, merchant: dict[str, Any], database: Database, body: bytes, content_type: str
+) -> None:
     before = count_rows(database, *WRITTEN_TABLES)
-    assert_error(_raw(client, SESSIONS, body, merchant["headers"], content_type), 400,
-                 "BAD_VALUE")
+    assert_error(_raw(client, SESSIONS, body, merchant["headers"], content_type), 400, "BAD_VALUE")
     assert count_rows(database, *WRITTEN_TABLES) == before
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "app.py renders FastAPI's 'error parsing the body' HTTPException (an integer of more "
-    "than 4300 digits) as BAD_REQUEST, not BAD_VALUE"))
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "app.py renders FastAPI's 'error parsing the body' HTTPException (an integer of more "
+        "than 4300 digits) as BAD_REQUEST, not BAD_VALUE"
+    ),
+)
 def test_an_integer_too_long_to_parse(client: TestClient, merchant: dict[str, Any]) -> None:
     body = b'{"order_amount": ' + b"9" * 5000 + b"}"
     assert_error(_raw(client, SESSIONS, body, merchant["headers"]), 400, "BAD_VALUE")
@@ -144,12 +157,14 @@ BAD_CAPTURES = [
 
 
 @pytest.mark.parametrize("body", BAD_CAPTURES, ids=range(len(BAD_CAPTURES)))
-def test_bad_capture_bodies(client: TestClient, merchant: dict[str, Any], database: Database,
-                            body: dict[str, Any]) -> None:
+def test_bad_capture_bodies(
+    client: TestClient, merchant: dict[str, Any], database: Database, body: dict[str, Any]
+) -> None:
     order_id = place_order(client, merchant["headers"], 100_000)
     before = count_rows(database, *WRITTEN_TABLES)
-    answer = client.post(f"/ordermanagement/v1/orders/{order_id}/captures", json=body,
-                         headers=merchant["headers"])
+    answer = client.post(
+        f"/ordermanagement/v1/orders/{order_id}/captures", json=body, headers=merchant["headers"]
+    )
     assert_error(answer, 400, "BAD_VALUE")
     assert count_rows(database, *WRITTEN_TABLES) == before
 
@@ -160,93 +175,143 @@ def test_smallest_captures_per_plan(client: TestClient, merchant: dict[str, Any]
         order_id = place_order(client, headers, 100_000, plan=plan)
         path = f"/ordermanagement/v1/orders/{order_id}/captures"
         if parts > 1:
-            assert_error(client.post(path, json={"captured_amount": parts - 1}, headers=headers),
-                         400, "BAD_VALUE")
+            assert_error(
+                client.post(path, json={"captured_amount": parts - 1}, headers=headers),
+                400,
+                "BAD_VALUE",
+            )
         answer = client.post(path, json={"captured_amount": parts}, headers=headers)
         assert answer.status_code == 201, (plan, answer.text)
-        schedule = client.get(f"/ordermanagement/v1/orders/{order_id}",
-                              headers=headers).json()["payment_schedule"]
+        schedule = client.get(f"/ordermanagement/v1/orders/{order_id}", headers=headers).json()[
+            "payment_schedule"
+        ]
         assert [i["amount"] for i in schedule] == [1] * parts
 
 
-@pytest.mark.parametrize(("method", "path", "body"), [
-    ("post", "/ordermanagement/v1/orders/{order}/refunds", {"refunded_amount": -1}),
-    ("post", "/ordermanagement/v1/orders/{order}/refunds", {"refunded_amount": "1"}),
-    ("patch", "/ordermanagement/v1/orders/{order}/authorization", {"order_amount": -5}),
-    ("patch", "/ordermanagement/v1/orders/{order}/authorization", {}),
-    ("patch", "/ordermanagement/v1/orders/{order}/merchant-references",
-     {"merchant_reference1": HUGE}),
-    ("post", "/ordermanagement/v1/orders/{order}/captures/c/shipping-info", {}),
-    ("post", "/payments/v1/authorizations/tok/order", {"order_amount": 1}),
-    ("post", "/payments/v1/authorizations/tok/customer-token", {"purchase_country": "SE"}),
-    ("post", "/sandbox/v1/sessions/s/authorize", {"payment_method_category": "pay_forever",
-                                                  "consumer": {"email": "a@example.com"}}),
-    ("post", "/sandbox/v1/sessions/s/authorize", {"payment_method_category": "pay_later"}),
-    ("post", "/sandbox/v1/clock/advance", {"days": -1}),
-    ("post", "/merchant/v1/credentials", {"label": HUGE}),
-])
-def test_other_bad_bodies(client: TestClient, merchant: dict[str, Any], database: Database,
-                          method: str, path: str, body: dict[str, Any]) -> None:
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("post", "/ordermanagement/v1/orders/{order}/refunds", {"refunded_amount": -1}),
+        ("post", "/ordermanagement/v1/orders/{order}/refunds", {"refunded_amount": "1"}),
+        ("patch", "/ordermanagement/v1/orders/{order}/authorization", {"order_amount": -5}),
+        ("patch", "/ordermanagement/v1/orders/{order}/authorization", {}),
+        (
+            "patch",
+            "/ordermanagement/v1/orders/{order}/merchant-references",
+            {"merchant_reference1": HUGE},
+        ),
+        ("post", "/ordermanagement/v1/orders/{order}/captures/c/shipping-info", {}),
+        ("post", "/payments/v1/authorizations/tok/order", {"order_amount": 1}),
+        ("post", "/payments/v1/authorizations/tok/customer-token", {"purchase_country": "SE"}),
+        (
+            "post",
+            "/sandbox/v1/sessions/s/authorize",
+            {"payment_method_category": "pay_forever", "consumer": {"email": "a@example.com"}},
+        ),
+        ("post", "/sandbox/v1/sessions/s/authorize", {"payment_method_category": "pay_later"}),
+        ("post", "/sandbox/v1/clock/advance", {"days": -1}),
+        ("post", "/merchant/v1/credentials", {"label": HUGE}),
+    ],
+)
+def test_other_bad_bodies(
+    client: TestClient,
+    merchant: dict[str, Any],
+    database: Database,
+    method: str,
+    path: str,
+    body: dict[str, Any],
+) -> None:
     order_id = place_order(client, merchant["headers"], 100_000)
     before = count_rows(database, *WRITTEN_TABLES)
-    answer = client.request(method.upper(), path.format(order=order_id), json=body,
-                            headers=merchant["headers"])
+    answer = client.request(
+        method.upper(), path.format(order=order_id), json=body, headers=merchant["headers"]
+    )
     assert_error(answer, 400, "BAD_VALUE")
     assert count_rows(database, *WRITTEN_TABLES) == before
 
 
-@pytest.mark.parametrize("path", [
-    "/payments/v1/sessions/a%00b",
-    "/ordermanagement/v1/orders/a%00b",
-    "/customer-token/v1/tokens/a%00b",
-])
-def test_nul_in_a_path_is_not_found(client: TestClient, merchant: dict[str, Any],
-                                    path: str) -> None:
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/payments/v1/sessions/a%00b",
+        "/ordermanagement/v1/orders/a%00b",
+        "/customer-token/v1/tokens/a%00b",
+    ],
+)
+def test_nul_in_a_path_is_not_found(
+    client: TestClient, merchant: dict[str, Any], path: str
+) -> None:
     if ON_POSTGRESQL:
-        pytest.xfail("a NUL in a path parameter reaches PostgreSQL, which refuses it with a "
-                     "DataError (500): the path should be refused before the database")
+        pytest.xfail(
+            "a NUL in a path parameter reaches PostgreSQL, which refuses it with a "
+            "DataError (500): the path should be refused before the database"
+        )
     assert_error(client.get(path, headers=merchant["headers"]), 404)
 
 
 def test_nul_in_the_api_username_is_unauthorized(client: TestClient) -> None:
     if ON_POSTGRESQL:
-        pytest.xfail("a NUL in the Basic username reaches PostgreSQL (500); "
-                     "api/http.py should refuse it as malformed credentials")
+        pytest.xfail(
+            "a NUL in the Basic username reaches PostgreSQL (500); "
+            "api/http.py should refuse it as malformed credentials"
+        )
     token = base64.b64encode(b"PL_\x00:secret").decode()
-    assert_error(client.get("/ordermanagement/v1/orders/x",
-                            headers={"Authorization": f"Basic {token}"}), 401, "UNAUTHORIZED")
+    assert_error(
+        client.get("/ordermanagement/v1/orders/x", headers={"Authorization": f"Basic {token}"}),
+        401,
+        "UNAUTHORIZED",
+    )
 
 
 def test_unknown_routes_and_methods(client: TestClient, merchant: dict[str, Any]) -> None:
-    assert_error(client.get("/payments/v2/sessions", headers=merchant["headers"]), 404,
-                 "NOT_FOUND")
-    assert_error(client.put(SESSIONS, json=GOOD, headers=merchant["headers"]), 405,
-                 "METHOD_NOT_ALLOWED")
+    assert_error(client.get("/payments/v2/sessions", headers=merchant["headers"]), 404, "NOT_FOUND")
+    assert_error(
+        client.put(SESSIONS, json=GOOD, headers=merchant["headers"]), 405, "METHOD_NOT_ALLOWED"
+    )
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "api/http.py answers an over-long Idempotency-Key with 422 IDEMPOTENCY_KEY_REUSED; "
-    "the key was never used: it is a bad value (400)"))
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "api/http.py answers an over-long Idempotency-Key with 422 IDEMPOTENCY_KEY_REUSED; "
+        "the key was never used: it is a bad value (400)"
+    ),
+)
 def test_an_over_long_idempotency_key_is_a_bad_value(
     client: TestClient, merchant: dict[str, Any]
 ) -> None:
-    answer = client.post(SESSIONS, json=GOOD,
-                         headers={**merchant["headers"], "Idempotency-Key": "k" * 256})
+    answer = client.post(
+        SESSIONS, json=GOOD, headers={**merchant["headers"], "Idempotency-Key": "k" * 256}
+    )
     assert_error(answer, 400, "BAD_VALUE")
 
 
 # --- random input ----------------------------------------------------------------------------
 
 JSON_VALUES = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False)
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
     | st.text(max_size=30),
-    lambda children: st.lists(children, max_size=4)
-    | st.dictionaries(st.text(max_size=12), children, max_size=5),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=12), children, max_size=5)
+    ),
     max_leaves=20,
 )
-FIELDS = ["purchase_country", "purchase_currency", "locale", "order_amount",
-          "order_tax_amount", "order_lines", "merchant_reference1", "customer",
-          "billing_address", "shipping_address", "intent"]
+FIELDS = [
+    "purchase_country",
+    "purchase_currency",
+    "locale",
+    "order_amount",
+    "order_tax_amount",
+    "order_lines",
+    "merchant_reference1",
+    "customer",
+    "billing_address",
+    "shipping_address",
+    "intent",
+]
 
 
 @st.composite
@@ -264,8 +329,11 @@ def session_like(draw: st.DrawFn) -> Any:
     return body
 
 
-@settings(max_examples=60, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(body=session_like())
 def test_random_session_bodies_never_fail_the_server(
     client: TestClient, merchant: dict[str, Any], body: Any
@@ -281,20 +349,32 @@ def capturable(client: TestClient, merchant: dict[str, Any]) -> str:
     return place_order(client, merchant["headers"], 10_000_00, plan="pay_later")
 
 
-@settings(max_examples=60, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
-@given(body=st.one_of(
-    JSON_VALUES,
-    st.fixed_dictionaries({"captured_amount": JSON_VALUES}, optional={
-        "description": JSON_VALUES, "shipping_info": JSON_VALUES, "order_lines": JSON_VALUES,
-        "reference": JSON_VALUES}),
-    st.fixed_dictionaries({"captured_amount": st.integers(-10, 10**17)}),
-))
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    body=st.one_of(
+        JSON_VALUES,
+        st.fixed_dictionaries(
+            {"captured_amount": JSON_VALUES},
+            optional={
+                "description": JSON_VALUES,
+                "shipping_info": JSON_VALUES,
+                "order_lines": JSON_VALUES,
+                "reference": JSON_VALUES,
+            },
+        ),
+        st.fixed_dictionaries({"captured_amount": st.integers(-10, 10**17)}),
+    )
+)
 def test_random_capture_bodies_never_fail_the_server(
     client: TestClient, merchant: dict[str, Any], capturable: str, body: Any
 ) -> None:
-    answer = client.post(f"/ordermanagement/v1/orders/{capturable}/captures", json=body,
-                         headers=merchant["headers"])
+    answer = client.post(
+        f"/ordermanagement/v1/orders/{capturable}/captures", json=body, headers=merchant["headers"]
+    )
     assert answer.status_code < 500, (body, answer.text)
     if answer.status_code != 201:
         assert_error(answer, answer.status_code)

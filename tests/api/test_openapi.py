@@ -15,11 +15,19 @@ from paylater.kit.clock import FixedClock
 try:  # FastAPI ≥ 0.120 keeps included routers lazily in app.routes
     from fastapi.routing import iter_route_contexts
 except ImportError:  # pragma: no cover - older FastAPI lists the routes themselves
+
     def iter_route_contexts(routes: Any) -> Any:  # type: ignore[misc]
         return iter(routes)
 
-UNDOCUMENTED = {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/", "/health",
-                "/assets/badges/{plan}.svg"}
+
+UNDOCUMENTED = {
+    "/openapi.json",
+    "/docs",
+    "/docs/oauth2-redirect",
+    "/",
+    "/health",
+    "/assets/badges/{plan}.svg",
+}
 ORDER = "/ordermanagement/v1/orders/{order_id}"
 TOKEN = "/payments/v1/authorizations/{authorization_token}"
 # The success statuses existing Klarna clients check (PRODUCT.md §2), and ours.
@@ -103,8 +111,9 @@ def test_documented_errors(client: TestClient) -> None:
                 assert "HTTPValidationError" not in str(responses.get("422", "")), (method, path)
 
 
-def test_sandbox_routes_only_in_sandbox_mode(database: Database, clock: FixedClock,
-                                             settings: Settings) -> None:
+def test_sandbox_routes_only_in_sandbox_mode(
+    database: Database, clock: FixedClock, settings: Settings
+) -> None:
     production = settings.model_copy(update={"sandbox": False})
     app = create_app(production, database, clock)
     served = _served(app)

@@ -9,8 +9,9 @@ from paylater.ledger.service import verify
 from tests.api.flows import capture, place_order, read_order, refund
 
 
-def test_session_to_refund(client: TestClient, merchant: dict[str, Any],
-                           database: Database) -> None:
+def test_session_to_refund(
+    client: TestClient, merchant: dict[str, Any], database: Database
+) -> None:
     headers = merchant["headers"]
     order_id = place_order(client, headers, 100000)
     answer = capture(client, headers, order_id, 60000)

@@ -19,27 +19,46 @@ S1_CAPTURE = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 
 
 def _schedule(order: dict[str, Any]) -> list[tuple[str, int, int, str]]:
-    return [(i["due_date"], i["amount"], i["paid_amount"], i["status"])
-            for i in order["payment_schedule"]]
+    return [
+        (i["due_date"], i["amount"], i["paid_amount"], i["status"])
+        for i in order["payment_schedule"]
+    ]
 
 
-def _pay(database: Database, clock: FixedClock, order_id: str, consumer_id: str,
-         amount: int, currency: str = "SEK") -> int:
-    return database.run(lambda c: record_payment(
-        c, order_id=order_id, consumer_id=consumer_id, payment=Money(amount, currency),
-        at=clock.now(), channel="bank_transfer"))
+def _pay(
+    database: Database,
+    clock: FixedClock,
+    order_id: str,
+    consumer_id: str,
+    amount: int,
+    currency: str = "SEK",
+) -> int:
+    return database.run(
+        lambda c: record_payment(
+            c,
+            order_id=order_id,
+            consumer_id=consumer_id,
+            payment=Money(amount, currency),
+            at=clock.now(),
+            channel="bank_transfer",
+        )
+    )
 
 
-def _balances(database: Database, merchant_id: str, consumer_id: str,
-              currency: str = "SEK") -> dict[str, int]:
+def _balances(
+    database: Database, merchant_id: str, consumer_id: str, currency: str = "SEK"
+) -> dict[str, int]:
     def work(connection: Any) -> dict[str, int]:
         return {
-            "receivable": balance(connection, account(AccountKind.CONSUMER_RECEIVABLE, currency,
-                                                      consumer_id)),
-            "consumer_payable": balance(connection, account(AccountKind.CONSUMER_PAYABLE,
-                                                            currency, consumer_id)),
-            "merchant_payable": balance(connection, account(AccountKind.MERCHANT_PAYABLE,
-                                                            currency, merchant_id)),
+            "receivable": balance(
+                connection, account(AccountKind.CONSUMER_RECEIVABLE, currency, consumer_id)
+            ),
+            "consumer_payable": balance(
+                connection, account(AccountKind.CONSUMER_PAYABLE, currency, consumer_id)
+            ),
+            "merchant_payable": balance(
+                connection, account(AccountKind.MERCHANT_PAYABLE, currency, merchant_id)
+            ),
             "fee_income": balance(connection, account(AccountKind.FEE_INCOME, currency)),
             "bank": balance(connection, account(AccountKind.BANK_CLEARING, currency)),
         }
@@ -47,8 +66,9 @@ def _balances(database: Database, merchant_id: str, consumer_id: str,
     return database.run(work, readonly=True)
 
 
-def _s1_order(client: TestClient, merchant: dict[str, Any], database: Database,
-              clock: FixedClock) -> tuple[str, str]:
+def _s1_order(
+    client: TestClient, merchant: dict[str, Any], database: Database, clock: FixedClock
+) -> tuple[str, str]:
     clock.set(S1_CAPTURE)
     headers = merchant["headers"]
     order_id = place_order(client, headers, 100000, plan="pay_in_3")
@@ -56,8 +76,9 @@ def _s1_order(client: TestClient, merchant: dict[str, Any], database: Database,
     return order_id, order_consumer(database, order_id)
 
 
-def test_s1_pay_in_3_in_sweden(client: TestClient, merchant: dict[str, Any],
-                               database: Database, clock: FixedClock) -> None:
+def test_s1_pay_in_3_in_sweden(
+    client: TestClient, merchant: dict[str, Any], database: Database, clock: FixedClock
+) -> None:
     order_id, consumer_id = _s1_order(client, merchant, database, clock)
     order = read_order(client, merchant["headers"], order_id)
     assert _schedule(order) == [
@@ -69,23 +90,28 @@ def test_s1_pay_in_3_in_sweden(client: TestClient, merchant: dict[str, Any],
     assert {i["capture_id"] for i in order["payment_schedule"]} == {capture_id}
     # Capture: the consumer owes 1,000.00; the merchant is owed it less 2.9 % (29.00).
     assert _balances(database, merchant["id"], consumer_id) == {
-        "receivable": 100000, "consumer_payable": 0, "merchant_payable": -97100,
-        "fee_income": -2900, "bank": 0}
+        "receivable": 100000,
+        "consumer_payable": 0,
+        "merchant_payable": -97100,
+        "fee_income": -2900,
+        "bank": 0,
+    }
     assert database.run(verify).ok
 
 
-def test_s2_pay_later_in_france(client: TestClient, merchant: dict[str, Any],
-                                database: Database, clock: FixedClock) -> None:
+def test_s2_pay_later_in_france(
+    client: TestClient, merchant: dict[str, Any], database: Database, clock: FixedClock
+) -> None:
     headers = merchant["headers"]
     clock.set(datetime(2026, 12, 20, 10, 0, tzinfo=UTC))
     order_id = place_order(client, headers, 8990, plan="pay_later", country="FR")
     assert capture(client, headers, order_id, 8990).status_code == 201
-    assert _schedule(read_order(client, headers, order_id)) == [
-        ("2027-01-19", 8990, 0, "open")]
+    assert _schedule(read_order(client, headers, order_id)) == [("2027-01-19", 8990, 0, "open")]
 
 
-def test_s3_pay_in_4_in_germany(client: TestClient, merchant: dict[str, Any],
-                                database: Database, clock: FixedClock) -> None:
+def test_s3_pay_in_4_in_germany(
+    client: TestClient, merchant: dict[str, Any], database: Database, clock: FixedClock
+) -> None:
     headers = merchant["headers"]
     order_id = place_order(client, headers, 12000, plan="pay_in_4", country="DE")
     clock.set(datetime(2026, 12, 18, 15, 30, tzinfo=UTC))  # captured 17 days later
@@ -109,15 +135,20 @@ def test_each_capture_starts_its_own_schedule(
     assert capture(client, headers, order_id, 8000).status_code == 201
     schedule = _schedule(read_order(client, headers, order_id))
     assert schedule == [
-        ("2026-12-18", 1000, 0, "open"), ("2027-01-04", 1000, 0, "open"),
-        ("2027-01-15", 1000, 0, "open"), ("2027-01-29", 1000, 0, "open"),
-        ("2026-12-21", 2000, 0, "open"), ("2027-01-04", 2000, 0, "open"),
-        ("2027-01-18", 2000, 0, "open"), ("2027-02-01", 2000, 0, "open"),
+        ("2026-12-18", 1000, 0, "open"),
+        ("2027-01-04", 1000, 0, "open"),
+        ("2027-01-15", 1000, 0, "open"),
+        ("2027-01-29", 1000, 0, "open"),
+        ("2026-12-21", 2000, 0, "open"),
+        ("2027-01-04", 2000, 0, "open"),
+        ("2027-01-18", 2000, 0, "open"),
+        ("2027-02-01", 2000, 0, "open"),
     ]
 
 
-def test_s5_refund_after_one_payment(client: TestClient, merchant: dict[str, Any],
-                                     database: Database, clock: FixedClock) -> None:
+def test_s5_refund_after_one_payment(
+    client: TestClient, merchant: dict[str, Any], database: Database, clock: FixedClock
+) -> None:
     headers = merchant["headers"]
     order_id, consumer_id = _s1_order(client, merchant, database, clock)
     assert _pay(database, clock, order_id, consumer_id, 33334) == 33334
@@ -144,8 +175,11 @@ def test_s5_refund_after_one_payment(client: TestClient, merchant: dict[str, Any
     assert after_refund["receivable"] == 16666
     assert after_refund["merchant_payable"] == -47100
     assert after_refund["consumer_payable"] == 0  # nothing to pay back
-    payback = database.run(lambda c: c.execute(text(
-        "SELECT payback_amount FROM refunds WHERE order_id = :o"), {"o": order_id}).scalar_one())
+    payback = database.run(
+        lambda c: c.execute(
+            text("SELECT payback_amount FROM refunds WHERE order_id = :o"), {"o": order_id}
+        ).scalar_one()
+    )
     assert payback == 0
 
     # The consumer pays the rest and the plan is done; the ledger still balances.
@@ -157,8 +191,9 @@ def test_s5_refund_after_one_payment(client: TestClient, merchant: dict[str, Any
     assert report.ok, report
 
 
-def test_s6_refund_after_two_payments(client: TestClient, merchant: dict[str, Any],
-                                      database: Database, clock: FixedClock) -> None:
+def test_s6_refund_after_two_payments(
+    client: TestClient, merchant: dict[str, Any], database: Database, clock: FixedClock
+) -> None:
     headers = merchant["headers"]
     order_id, consumer_id = _s1_order(client, merchant, database, clock)
     assert _pay(database, clock, order_id, consumer_id, 33334) == 33334
@@ -178,8 +213,11 @@ def test_s6_refund_after_two_payments(client: TestClient, merchant: dict[str, An
     ]
     assert sum(amount for _, amount, _, _ in schedule) == 50000  # the new total
     assert [status for *_, status in schedule] == ["paid", "paid", "cancelled"]
-    payback = database.run(lambda c: c.execute(text(
-        "SELECT payback_amount FROM refunds WHERE order_id = :o"), {"o": order_id}).scalar_one())
+    payback = database.run(
+        lambda c: c.execute(
+            text("SELECT payback_amount FROM refunds WHERE order_id = :o"), {"o": order_id}
+        ).scalar_one()
+    )
     assert payback == 16667  # 666.67 paid − 500.00 new total
 
     after = _balances(database, merchant["id"], consumer_id)

@@ -63,7 +63,10 @@ def test_default_ranges_are_as_documented() -> None:
     ],
 )
 def test_payment_method_categories_by_amount_and_country(
-    client: TestClient, merchant: dict[str, Any], country: str, amount: int,
+    client: TestClient,
+    merchant: dict[str, Any],
+    country: str,
+    amount: int,
     expected: list[str],
 ) -> None:
     answer = client.post(SESSIONS, json=session_body(amount, country), headers=merchant["headers"])
@@ -93,7 +96,11 @@ def test_an_under_age_shopper_is_offered_nothing(
     assert _plans(answer) == []
     body = session_body(100_000, customer={"date_of_birth": "2008-12-01"})  # 18 today
     assert _plans(client.post(SESSIONS, json=body, headers=merchant["headers"])) == [
-        "pay_now", "pay_later", "pay_in_3", "pay_in_4"]
+        "pay_now",
+        "pay_later",
+        "pay_in_3",
+        "pay_in_4",
+    ]
 
 
 @pytest.mark.parametrize(
@@ -101,19 +108,22 @@ def test_an_under_age_shopper_is_offered_nothing(
     [("SE", "EUR"), ("DE", "SEK"), ("GB", "EUR"), ("SE", "ZZZ")],
 )
 def test_wrong_currency_for_the_country(
-    client: TestClient, merchant: dict[str, Any], database: Database, country: str,
+    client: TestClient,
+    merchant: dict[str, Any],
+    database: Database,
+    country: str,
     currency: str,
 ) -> None:
     before = count_rows(database, *WRITTEN_TABLES)
     body = session_body(100_000, country, purchase_currency=currency)
-    body = assert_error(client.post(SESSIONS, json=body, headers=merchant["headers"]), 400,
-                        "BAD_VALUE")
+    body = assert_error(
+        client.post(SESSIONS, json=body, headers=merchant["headers"]), 400, "BAD_VALUE"
+    )
     assert "purchase_currency" in body["error_messages"][0]
     assert count_rows(database, *WRITTEN_TABLES) == before
 
 
-def test_unserved_country(client: TestClient, merchant: dict[str, Any],
-                          database: Database) -> None:
+def test_unserved_country(client: TestClient, merchant: dict[str, Any], database: Database) -> None:
     before = count_rows(database, *WRITTEN_TABLES)
     body = session_body(100_000, purchase_country="JP", purchase_currency="JPY")
     assert_error(client.post(SESSIONS, json=body, headers=merchant["headers"]), 400, "BAD_VALUE")
@@ -126,8 +136,9 @@ def test_order_amount_must_equal_the_sum_of_lines(
     before = count_rows(database, *WRITTEN_TABLES)
     body = session_body(100_000)
     body["order_amount"] = 100_001
-    error = assert_error(client.post(SESSIONS, json=body, headers=merchant["headers"]), 400,
-                         "BAD_VALUE")
+    error = assert_error(
+        client.post(SESSIONS, json=body, headers=merchant["headers"]), 400, "BAD_VALUE"
+    )
     assert any("sum of order_lines" in message for message in error["error_messages"])
     body = session_body(100_000)
     body["order_lines"][0]["total_amount"] = 99_999  # ≠ quantity × unit_price
@@ -142,10 +153,23 @@ def test_order_amount_must_equal_the_sum_of_lines(
 def test_several_lines_and_discounts(client: TestClient, merchant: dict[str, Any]) -> None:
     body = session_body(0)
     body["order_lines"] = [
-        {"name": "Boots", "quantity": 2, "unit_price": 50_000, "total_amount": 90_000,
-         "total_discount_amount": 10_000, "tax_rate": 2500, "total_tax_amount": 18_000},
-        {"name": "Socks", "quantity": 3, "unit_price": 5_000, "total_amount": 15_000,
-         "tax_rate": 2500, "total_tax_amount": 3_000},
+        {
+            "name": "Boots",
+            "quantity": 2,
+            "unit_price": 50_000,
+            "total_amount": 90_000,
+            "total_discount_amount": 10_000,
+            "tax_rate": 2500,
+            "total_tax_amount": 18_000,
+        },
+        {
+            "name": "Socks",
+            "quantity": 3,
+            "unit_price": 5_000,
+            "total_amount": 15_000,
+            "tax_rate": 2500,
+            "total_tax_amount": 3_000,
+        },
     ]
     body["order_amount"] = 105_000
     body["order_tax_amount"] = 21_000
@@ -174,13 +198,16 @@ def test_read_session(client: TestClient, merchant: dict[str, Any]) -> None:
     assert_error(client.get(f"{SESSIONS}/nope", headers=merchant["headers"]), 404)
 
 
-def test_update_decides_the_plans_again(client: TestClient, merchant: dict[str, Any],
-                                        database: Database) -> None:
+def test_update_decides_the_plans_again(
+    client: TestClient, merchant: dict[str, Any], database: Database
+) -> None:
     headers = merchant["headers"]
     created = client.post(SESSIONS, json=session_body(10_000), headers=headers).json()
     session_id = created["session_id"]
     assert _plans(client.get(f"{SESSIONS}/{session_id}", headers=headers)) == [
-        "pay_now", "pay_later"]
+        "pay_now",
+        "pay_later",
+    ]
     offers = count_rows(database, "credit_decisions")["credit_decisions"]
     bigger = session_body(500_000)
     update = {"order_amount": bigger["order_amount"], "order_lines": bigger["order_lines"]}
@@ -191,9 +218,11 @@ def test_update_decides_the_plans_again(client: TestClient, merchant: dict[str, 
     assert [c["identifier"] for c in read["payment_method_categories"]] == ALL_PLANS
     assert count_rows(database, "credit_decisions")["credit_decisions"] == offers + 1
     # A plan offered only after the update can be authorized.
-    answer = client.post(f"/sandbox/v1/sessions/{session_id}/authorize",
-                         json={"payment_method_category": "pay_in_4", "consumer": consumer()},
-                         headers=headers)
+    answer = client.post(
+        f"/sandbox/v1/sessions/{session_id}/authorize",
+        json={"payment_method_category": "pay_in_4", "consumer": consumer()},
+        headers=headers,
+    )
     assert answer.json()["approved"] is True
 
 
@@ -201,13 +230,20 @@ def test_update_that_breaks_the_totals_is_refused(
     client: TestClient, merchant: dict[str, Any]
 ) -> None:
     headers = merchant["headers"]
-    session_id = client.post(SESSIONS, json=session_body(10_000),
-                             headers=headers).json()["session_id"]
+    session_id = client.post(SESSIONS, json=session_body(10_000), headers=headers).json()[
+        "session_id"
+    ]
     # The new amount alone no longer matches the stored lines.
-    assert_error(client.post(f"{SESSIONS}/{session_id}", json={"order_amount": 20_000},
-                             headers=headers), 400, "BAD_VALUE")
-    assert_error(client.post(f"{SESSIONS}/{session_id}", json={"purchase_currency": "EUR"},
-                             headers=headers), 400, "BAD_VALUE")
+    assert_error(
+        client.post(f"{SESSIONS}/{session_id}", json={"order_amount": 20_000}, headers=headers),
+        400,
+        "BAD_VALUE",
+    )
+    assert_error(
+        client.post(f"{SESSIONS}/{session_id}", json={"purchase_currency": "EUR"}, headers=headers),
+        400,
+        "BAD_VALUE",
+    )
     read = client.get(f"{SESSIONS}/{session_id}", headers=headers).json()
     assert (read["order_amount"], read["purchase_currency"]) == (10_000, "SEK")
 
@@ -216,34 +252,39 @@ def test_plan_not_offered_cannot_be_authorized(
     client: TestClient, merchant: dict[str, Any]
 ) -> None:
     headers = merchant["headers"]
-    session_id = client.post(SESSIONS, json=session_body(10_000),
-                             headers=headers).json()["session_id"]
-    answer = client.post(f"/sandbox/v1/sessions/{session_id}/authorize",
-                         json={"payment_method_category": "pay_in_3", "consumer": consumer()},
-                         headers=headers)
+    session_id = client.post(SESSIONS, json=session_body(10_000), headers=headers).json()[
+        "session_id"
+    ]
+    answer = client.post(
+        f"/sandbox/v1/sessions/{session_id}/authorize",
+        json={"payment_method_category": "pay_in_3", "consumer": consumer()},
+        headers=headers,
+    )
     assert_error(answer, 400, "BAD_VALUE")
-    assert client.get(f"{SESSIONS}/{session_id}", headers=headers).json()[
-        "status"] == "incomplete"
+    assert client.get(f"{SESSIONS}/{session_id}", headers=headers).json()["status"] == "incomplete"
 
 
 def test_session_expires_after_48_hours(
     client: TestClient, merchant: dict[str, Any], clock: FixedClock
 ) -> None:
     headers = merchant["headers"]
-    session_id = client.post(SESSIONS, json=session_body(100_000),
-                             headers=headers).json()["session_id"]
+    session_id = client.post(SESSIONS, json=session_body(100_000), headers=headers).json()[
+        "session_id"
+    ]
     clock.advance(timedelta(hours=47, minutes=59))
-    assert client.get(f"{SESSIONS}/{session_id}", headers=headers).json()[
-        "status"] == "incomplete"
+    assert client.get(f"{SESSIONS}/{session_id}", headers=headers).json()["status"] == "incomplete"
     clock.advance(timedelta(minutes=1))
     assert client.get(f"{SESSIONS}/{session_id}", headers=headers).json()["status"] == "expired"
-    answer = client.post(f"/sandbox/v1/sessions/{session_id}/authorize",
-                         json={"payment_method_category": "pay_in_3", "consumer": consumer()},
-                         headers=headers)
+    answer = client.post(
+        f"/sandbox/v1/sessions/{session_id}/authorize",
+        json={"payment_method_category": "pay_in_3", "consumer": consumer()},
+        headers=headers,
+    )
     assert_error(answer, 403)
     assert client.get(f"{SESSIONS}/{session_id}", headers=headers).json()["status"] == "expired"
-    assert client.post(f"{SESSIONS}/{session_id}", json={"merchant_reference1": "late"},
-                       headers=headers).status_code in (403, 404)
+    assert client.post(
+        f"{SESSIONS}/{session_id}", json={"merchant_reference1": "late"}, headers=headers
+    ).status_code in (403, 404)
 
 
 def test_authorized_session_reads_complete(client: TestClient, merchant: dict[str, Any]) -> None:
@@ -253,9 +294,11 @@ def test_authorized_session_reads_complete(client: TestClient, merchant: dict[st
     assert read["status"] == "complete"
     assert read["authorization_token"] == answer["authorization_token"]
     # A completed session cannot be authorized a second time.
-    again = client.post(f"/sandbox/v1/sessions/{session_id}/authorize",
-                        json={"payment_method_category": "pay_in_3", "consumer": consumer()},
-                        headers=headers)
+    again = client.post(
+        f"/sandbox/v1/sessions/{session_id}/authorize",
+        json={"payment_method_category": "pay_in_3", "consumer": consumer()},
+        headers=headers,
+    )
     assert_error(again, 403)
 
 
@@ -291,8 +334,9 @@ def test_order_amount_above_the_authorized_amount(
     # The token survives a refused order, and a smaller order is fine.
     created = create_order(client, headers, token, 80_000)
     assert created.status_code == 200
-    order = client.get(f"/ordermanagement/v1/orders/{created.json()['order_id']}",
-                       headers=headers).json()
+    order = client.get(
+        f"/ordermanagement/v1/orders/{created.json()['order_id']}", headers=headers
+    ).json()
     assert (order["order_amount"], order["status"]) == (80_000, "AUTHORIZED")
 
 
@@ -303,11 +347,17 @@ def test_order_in_another_currency_or_country_is_refused(
     _, answer = authorize(client, headers, 100_000)
     token = answer["authorization_token"]
     body = session_body(100_000, purchase_currency="NOK")
-    assert_error(client.post(f"/payments/v1/authorizations/{token}/order", json=body,
-                             headers=headers), 400, "BAD_VALUE")
+    assert_error(
+        client.post(f"/payments/v1/authorizations/{token}/order", json=body, headers=headers),
+        400,
+        "BAD_VALUE",
+    )
     body = session_body(100_000, purchase_country="NO")
-    assert_error(client.post(f"/payments/v1/authorizations/{token}/order", json=body,
-                             headers=headers), 400, "BAD_VALUE")
+    assert_error(
+        client.post(f"/payments/v1/authorizations/{token}/order", json=body, headers=headers),
+        400,
+        "BAD_VALUE",
+    )
 
 
 def test_authorization_token_used_twice(
@@ -319,7 +369,10 @@ def test_authorization_token_used_twice(
     first = create_order(client, headers, token, 100_000)
     assert first.status_code == 200
     assert first.json()["authorized_payment_method"] == {
-        "type": "pay_in_3", "number_of_installments": 3, "number_of_days": 0}
+        "type": "pay_in_3",
+        "number_of_installments": 3,
+        "number_of_days": 0,
+    }
     assert_error(create_order(client, headers, token, 100_000), 403)
     assert count_rows(database, "orders")["orders"] == 1
 
@@ -330,8 +383,7 @@ def test_cancelled_authorization_cannot_make_an_order(
     headers = merchant["headers"]
     _, answer = authorize(client, headers, 100_000)
     token = answer["authorization_token"]
-    assert client.delete(f"/payments/v1/authorizations/{token}",
-                         headers=headers).status_code == 204
+    assert client.delete(f"/payments/v1/authorizations/{token}", headers=headers).status_code == 204
     assert_error(create_order(client, headers, token, 100_000), 403)
     assert_error(client.delete(f"/payments/v1/authorizations/{token}", headers=headers), 403)
     assert_error(client.delete("/payments/v1/authorizations/plat_unknown", headers=headers), 404)
@@ -340,8 +392,12 @@ def test_cancelled_authorization_cannot_make_an_order(
 def test_redirect_url_from_merchant_urls(client: TestClient, merchant: dict[str, Any]) -> None:
     headers = merchant["headers"]
     _, answer = authorize(client, headers, 100_000)
-    body = session_body(100_000, merchant_urls={
-        "confirmation": "https://shop.example/thanks?order={order.id}"})
-    created = client.post(f"/payments/v1/authorizations/{answer['authorization_token']}/order",
-                          json=body, headers=headers).json()
+    body = session_body(
+        100_000, merchant_urls={"confirmation": "https://shop.example/thanks?order={order.id}"}
+    )
+    created = client.post(
+        f"/payments/v1/authorizations/{answer['authorization_token']}/order",
+        json=body,
+        headers=headers,
+    ).json()
     assert created["redirect_url"] == f"https://shop.example/thanks?order={created['order_id']}"

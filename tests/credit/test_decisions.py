@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from typing import Any
 
 from fastapi.testclient import TestClient
-from sqlalchemy import Connection, text
+from sqlalchemy import select, text
 
 from paylater.billing.service import record_payment
+from paylater.credit.models import credit_decisions
 from paylater.db import Database
 from paylater.kit.clock import FixedClock
 from paylater.kit.money import Money
@@ -24,28 +26,35 @@ from tests.api.flows import (
 )
 
 INPUT_FIELDS = {
-    "plan", "amount", "currency", "age", "overdue_instalments", "exposure", "repaid_on_time",
-    "account_age_days", "authorizations_today", "device_authorizations_today",
-    "billing_country", "shipping_country", "monthly_cost", "monthly_income",
-    "monthly_expenses", "order_amount",
+    "plan",
+    "amount",
+    "currency",
+    "age",
+    "overdue_instalments",
+    "exposure",
+    "repaid_on_time",
+    "account_age_days",
+    "authorizations_today",
+    "device_authorizations_today",
+    "billing_country",
+    "shipping_country",
+    "monthly_cost",
+    "monthly_income",
+    "monthly_expenses",
+    "order_amount",
 }
 
 
 def _decisions(database: Database, **where: str) -> list[Any]:
-    clause = " AND ".join(f"{name} = :{name}" for name in where) or "1 = 1"
-
-    def work(connection: Connection) -> list[Any]:
-        return list(connection.execute(text(
-            "SELECT id, stage, session_id, order_id, consumer_id, email, device_id, outcome, "
-            f"reason_codes, rules, inputs, created_at FROM credit_decisions WHERE {clause} "  # noqa: S608
-            "ORDER BY created_at, stage DESC"), where).all())
-
-    return database.run(work, readonly=True)
+    query = select(credit_decisions).order_by(
+        credit_decisions.c.created_at, credit_decisions.c.stage.desc()
+    )
+    for name, value in where.items():
+        query = query.where(credit_decisions.c[name] == value)
+    return database.run(lambda c: list(c.execute(query).all()), readonly=True)
 
 
 def _json(value: Any) -> Any:
-    import json
-
     return json.loads(value) if isinstance(value, str) else value
 
 
@@ -72,7 +81,11 @@ def test_a_decline_is_explained_and_stored_before_any_order(
     inputs = _json(decision.inputs)
     assert set(inputs) == INPUT_FIELDS  # nothing else: no health or social-media data
     assert (inputs["plan"], inputs["amount"], inputs["currency"], inputs["age"]) == (
-        "pay_in_3", 100_000, "SEK", 16)
+        "pay_in_3",
+        100_000,
+        "SEK",
+        16,
+    )
     rules = {r["rule"]: r["passed"] for r in _json(decision.rules)}
     assert rules["AGE_BELOW_MINIMUM"] is False
     assert rules["EXPOSURE_LIMIT"] is True
@@ -87,7 +100,10 @@ def test_an_approval_is_stored_with_its_inputs_before_the_order(
     headers = merchant["headers"]
     session_id, answer = authorize(client, headers, 100_000, device_id="device-1")
     assert (answer["approved"], answer["fraud_status"], answer["reason_codes"]) == (
-        True, "ACCEPTED", [])
+        True,
+        "ACCEPTED",
+        [],
+    )
     assert count_rows(database, "orders")["orders"] == 0
     decision = _decisions(database, session_id=session_id, stage="authorization")[0]
     assert decision.id == answer["decision_id"]
@@ -100,12 +116,17 @@ def test_an_approval_is_stored_with_its_inputs_before_the_order(
     clock.advance(timedelta(minutes=5))
     order = create_order(client, headers, answer["authorization_token"], 100_000)
     assert order.status_code == 200
-    created_at = database.run(lambda c: c.execute(text("SELECT created_at FROM orders"))
-                              .scalar_one(), readonly=True)
+    created_at = database.run(
+        lambda c: c.execute(text("SELECT created_at FROM orders")).scalar_one(), readonly=True
+    )
     assert str(decision.created_at) < str(created_at)
     offer = _decisions(database, session_id=session_id, stage="offer")[0]
-    assert _json(offer.inputs) == {"country": "SE", "currency": "SEK", "amount": 100_000,
-                                   "age": None}
+    assert _json(offer.inputs) == {
+        "country": "SE",
+        "currency": "SEK",
+        "amount": 100_000,
+        "age": None,
+    }
     assert offer.outcome == "ACCEPTED"
 
 
@@ -134,17 +155,25 @@ def test_repayment_history_raises_the_limit(
     assert capture(client, headers, order_id, 1_000_000).status_code == 201
     consumer_id = order_consumer(database, order_id)
     clock.advance(timedelta(days=5))
-    database.run(lambda c: record_payment(c, order_id=order_id, consumer_id=consumer_id,
-                                          payment=Money(1_000_000, "SEK"), at=clock.now(),
-                                          channel="card"))
+    database.run(
+        lambda c: record_payment(
+            c,
+            order_id=order_id,
+            consumer_id=consumer_id,
+            payment=Money(1_000_000, "SEK"),
+            at=clock.now(),
+            channel="card",
+        )
+    )
     # 1,500.00 + 25 % of 10,000.00 repaid on time = 1,750.00 SEK.
     session_id, answer = authorize(client, headers, 1_750_000, plan="pay_now", person=repaid)
     assert answer["approved"] is True, answer
     inputs = _json(_decisions(database, session_id=session_id, stage="authorization")[0].inputs)
     assert (inputs["repaid_on_time"], inputs["exposure"]) == (1_000_000, 0)
     # Someone new asking the same is over the new-consumer limit.
-    _, newcomer = authorize(client, headers, 1_750_000, plan="pay_now",
-                            person=consumer("newcomer@example.com"))
+    _, newcomer = authorize(
+        client, headers, 1_750_000, plan="pay_now", person=consumer("newcomer@example.com")
+    )
     assert newcomer["approved"] is False
     assert "EXPOSURE_LIMIT" in newcomer["reason_codes"]
 
@@ -176,8 +205,9 @@ def test_velocity_limit_per_consumer(
     assert eleventh["approved"] is False
     assert eleventh["reason_codes"] == ["VELOCITY_LIMIT"]
     # The e-mail counts whatever its case.
-    _, shouted = authorize(client, headers, 10_000, plan="pay_later",
-                           person=consumer("ANNA@example.com"))
+    _, shouted = authorize(
+        client, headers, 10_000, plan="pay_later", person=consumer("ANNA@example.com")
+    )
     assert shouted["reason_codes"] == ["VELOCITY_LIMIT"]
     clock.advance(timedelta(hours=24))
     _, next_day = authorize(client, headers, 10_000, plan="pay_later")
@@ -187,14 +217,32 @@ def test_velocity_limit_per_consumer(
 def test_velocity_limit_per_device(client: TestClient, merchant: dict[str, Any]) -> None:
     headers = merchant["headers"]
     for n in range(10):
-        _, answer = authorize(client, headers, 10_000, plan="pay_later",
-                              person=consumer(f"shopper{n}@example.com"), device_id="dev-42")
+        _, answer = authorize(
+            client,
+            headers,
+            10_000,
+            plan="pay_later",
+            person=consumer(f"shopper{n}@example.com"),
+            device_id="dev-42",
+        )
         assert answer["approved"] is True
-    _, blocked = authorize(client, headers, 10_000, plan="pay_later",
-                           person=consumer("shopper10@example.com"), device_id="dev-42")
+    _, blocked = authorize(
+        client,
+        headers,
+        10_000,
+        plan="pay_later",
+        person=consumer("shopper10@example.com"),
+        device_id="dev-42",
+    )
     assert blocked["reason_codes"] == ["VELOCITY_LIMIT"]
-    _, other_device = authorize(client, headers, 10_000, plan="pay_later",
-                                person=consumer("shopper11@example.com"), device_id="dev-43")
+    _, other_device = authorize(
+        client,
+        headers,
+        10_000,
+        plan="pay_later",
+        person=consumer("shopper11@example.com"),
+        device_id="dev-43",
+    )
     assert other_device["approved"] is True
 
 
@@ -202,20 +250,28 @@ def test_financing_needs_income_and_affordability(
     client: TestClient, merchant: dict[str, Any]
 ) -> None:
     headers = merchant["headers"]
-    _, no_income = authorize(client, headers, 1_200_000, plan="financing",
-                             person=consumer("a@example.com"), financing_months=12)
+    _, no_income = authorize(
+        client,
+        headers,
+        1_200_000,
+        plan="financing",
+        person=consumer("a@example.com"),
+        financing_months=12,
+    )
     assert no_income["reason_codes"] == ["INCOME_REQUIRED", "NEW_ACCOUNT_HIGH_AMOUNT"]
     assert no_income["approved"] is False
     # Disposable 3,000.00: at most 1,200.00 a month. 10,000.00 over 6 months at 19.9 % costs
     # 1,764.73 a month; over 12 months, 925.87.
     tight = consumer("b@example.com", monthly_income=3_000_000, monthly_expenses=2_700_000)
-    _, unaffordable = authorize(client, headers, 1_000_000, plan="financing", person=tight,
-                                financing_months=6)
+    _, unaffordable = authorize(
+        client, headers, 1_000_000, plan="financing", person=tight, financing_months=6
+    )
     assert unaffordable["reason_codes"] == ["NOT_AFFORDABLE"]
     assert unaffordable["approved"] is False
     easy = consumer("c@example.com", monthly_income=3_000_000, monthly_expenses=2_700_000)
-    _, affordable = authorize(client, headers, 1_000_000, plan="financing", person=easy,
-                              financing_months=12)
+    _, affordable = authorize(
+        client, headers, 1_000_000, plan="financing", person=easy, financing_months=12
+    )
     assert affordable["approved"] is True, affordable
 
 
@@ -233,12 +289,19 @@ def test_new_account_with_a_high_amount_is_pending(
 
 def test_mismatched_countries_are_pending(client: TestClient, merchant: dict[str, Any]) -> None:
     headers = merchant["headers"]
-    body = session_body(100_000, billing_address={"country": "se"},
-                        shipping_address={"country": "no"})
-    session_id = client.post("/payments/v1/sessions", json=body,
-                             headers=headers).json()["session_id"]
-    answer = client.post(f"/sandbox/v1/sessions/{session_id}/authorize",
-                         json={"payment_method_category": "pay_later", "consumer": consumer()},
-                         headers=headers).json()
+    body = session_body(
+        100_000, billing_address={"country": "se"}, shipping_address={"country": "no"}
+    )
+    session_id = client.post("/payments/v1/sessions", json=body, headers=headers).json()[
+        "session_id"
+    ]
+    answer = client.post(
+        f"/sandbox/v1/sessions/{session_id}/authorize",
+        json={"payment_method_category": "pay_later", "consumer": consumer()},
+        headers=headers,
+    ).json()
     assert (answer["approved"], answer["fraud_status"], answer["reason_codes"]) == (
-        True, "PENDING", ["COUNTRY_MISMATCH"])
+        True,
+        "PENDING",
+        ["COUNTRY_MISMATCH"],
+    )

@@ -27,9 +27,18 @@ def _sweden() -> CountryRules:
 
 SE = _sweden()
 GOOD = AuthorizationInputs(
-    plan=PlanType.pay_in_3, amount=100_000, currency="SEK", age=35, overdue_instalments=0,
-    exposure=0, repaid_on_time=0, account_age_days=30, authorizations_today=0,
-    device_authorizations_today=0, billing_country="SE", shipping_country="SE",
+    plan=PlanType.pay_in_3,
+    amount=100_000,
+    currency="SEK",
+    age=35,
+    overdue_instalments=0,
+    exposure=0,
+    repaid_on_time=0,
+    account_age_days=30,
+    authorizations_today=0,
+    device_authorizations_today=0,
+    billing_country="SE",
+    shipping_country="SE",
 )
 
 
@@ -44,20 +53,31 @@ def test_a_good_application_is_accepted() -> None:
     assert decision.reason_codes == []
     assert decision.plans == [PlanType.pay_in_3]
     ran = [r.rule for r in decision.results]
-    assert ran == ["CURRENCY", "AMOUNT_OUT_OF_RANGE", "DATE_OF_BIRTH_REQUIRED",
-                   "AGE_BELOW_MINIMUM", "OVERDUE_DEBT", "EXPOSURE_LIMIT", "VELOCITY_LIMIT",
-                   "COUNTRY_MISMATCH", "NEW_ACCOUNT_HIGH_AMOUNT"]
+    assert ran == [
+        "CURRENCY",
+        "AMOUNT_OUT_OF_RANGE",
+        "DATE_OF_BIRTH_REQUIRED",
+        "AGE_BELOW_MINIMUM",
+        "OVERDUE_DEBT",
+        "EXPOSURE_LIMIT",
+        "VELOCITY_LIMIT",
+        "COUNTRY_MISMATCH",
+        "NEW_ACCOUNT_HIGH_AMOUNT",
+    ]
     assert all(r.passed for r in decision.results)
     assert all(r.detail for r in decision.results)
 
 
-@pytest.mark.parametrize(("born", "today", "age"), [
-    (date(2000, 3, 1), date(2018, 2, 28), 17),
-    (date(2000, 3, 1), date(2018, 3, 1), 18),
-    (date(2000, 2, 29), date(2018, 2, 28), 17),
-    (date(2000, 2, 29), date(2018, 3, 1), 18),
-    (date(1990, 12, 31), date(2026, 12, 1), 35),
-])
+@pytest.mark.parametrize(
+    ("born", "today", "age"),
+    [
+        (date(2000, 3, 1), date(2018, 2, 28), 17),
+        (date(2000, 3, 1), date(2018, 3, 1), 18),
+        (date(2000, 2, 29), date(2018, 2, 28), 17),
+        (date(2000, 2, 29), date(2018, 3, 1), 18),
+        (date(1990, 12, 31), date(2026, 12, 1), 35),
+    ],
+)
 def test_age_on(born: date, today: date, age: int) -> None:
     assert age_on(born, today) == age
 
@@ -90,7 +110,9 @@ def test_exposure_limit_decides() -> None:
     assert _decide(exposure=1_400_001, amount=100_000) == (Outcome.REJECTED, ["EXPOSURE_LIMIT"])
     # The same purchase passes for a consumer who has repaid 4,000.00 on time.
     assert _decide(exposure=1_400_001, amount=100_000, repaid_on_time=400_000) == (
-        Outcome.ACCEPTED, [])
+        Outcome.ACCEPTED,
+        [],
+    )
 
 
 def test_velocity_limit() -> None:
@@ -110,7 +132,9 @@ def test_a_raised_authorization_checks_the_range_on_the_whole_order() -> None:
     assert _decide(amount=20_000, order_amount=410_000) == (Outcome.ACCEPTED, [])
     assert _decide(amount=20_000) == (Outcome.REJECTED, ["AMOUNT_OUT_OF_RANGE"])
     assert _decide(amount=20_000, order_amount=1_500_001) == (
-        Outcome.REJECTED, ["AMOUNT_OUT_OF_RANGE"])
+        Outcome.REJECTED,
+        ["AMOUNT_OUT_OF_RANGE"],
+    )
 
 
 def test_wrong_currency() -> None:
@@ -131,7 +155,9 @@ def test_financing_needs_affordability() -> None:
     assert _decide(**{**base, "monthly_cost": 400_001}) == (Outcome.REJECTED, ["NOT_AFFORDABLE"])
     # Expenses above income: nothing is affordable.
     assert _decide(**{**base, "monthly_expenses": 4_000_000, "monthly_cost": 1}) == (
-        Outcome.REJECTED, ["NOT_AFFORDABLE"])
+        Outcome.REJECTED,
+        ["NOT_AFFORDABLE"],
+    )
 
 
 def test_income_is_not_asked_for_other_plans() -> None:
@@ -149,20 +175,28 @@ def test_new_account_with_a_high_amount_goes_to_review() -> None:
     assert threshold == 1_000_000
     assert _decide(account_age_days=0, amount=threshold) == (Outcome.ACCEPTED, [])
     assert _decide(account_age_days=0, amount=threshold + 1) == (
-        Outcome.PENDING, ["NEW_ACCOUNT_HIGH_AMOUNT"])
+        Outcome.PENDING,
+        ["NEW_ACCOUNT_HIGH_AMOUNT"],
+    )
     assert _decide(account_age_days=1, amount=threshold + 1) == (Outcome.ACCEPTED, [])
 
 
 def test_a_decline_outranks_a_review() -> None:
     assert _decide(shipping_country="DE", age=16) == (
-        Outcome.REJECTED, ["AGE_BELOW_MINIMUM", "COUNTRY_MISMATCH"])
+        Outcome.REJECTED,
+        ["AGE_BELOW_MINIMUM", "COUNTRY_MISMATCH"],
+    )
 
 
 def test_offer_decision() -> None:
     offered = decide_offer(SE, currency="SEK", amount=100_000, age=None)
     assert offered.outcome is Outcome.ACCEPTED
-    assert offered.plans == [PlanType.pay_now, PlanType.pay_later, PlanType.pay_in_3,
-                             PlanType.pay_in_4]
+    assert offered.plans == [
+        PlanType.pay_now,
+        PlanType.pay_later,
+        PlanType.pay_in_3,
+        PlanType.pay_in_4,
+    ]
     young = decide_offer(SE, currency="SEK", amount=100_000, age=17)
     assert (young.outcome, young.plans) == (Outcome.REJECTED, [])
     assert "AGE_BELOW_MINIMUM" in young.reason_codes

@@ -21,17 +21,29 @@ BANK = account(AccountKind.BANK_CLEARING, "SEK")
 SUSPENSE = account(AccountKind.SUSPENSE, "SEK")
 INSERT_POSTING = text(
     "INSERT INTO postings (entry_id, account_key, amount, currency) "
-    "VALUES (:entry, :key, :amount, :currency)")
+    "VALUES (:entry, :key, :amount, :currency)"
+)
 INSERT_ENTRY = text(
     "INSERT INTO journal_entries (id, kind, reference, reverses, memo, created_at) "
-    "VALUES (:id, 'manual', '', NULL, '', :at)").bindparams(bindparam("at", type_=UTCDateTime()))
+    "VALUES (:id, 'manual', '', NULL, '', :at)"
+).bindparams(bindparam("at", type_=UTCDateTime()))
 
 
 @pytest.fixture
 def sealed(database: Database) -> str:
     """One legitimate entry, so both accounts exist with balances 500 / −500."""
-    return database.run(lambda c: post(c, kind="seed", reference="", at=AT, entry_postings=[
-        Posting(BANK, Money(500, "SEK")), Posting(SUSPENSE, Money(-500, "SEK"))]))
+    return database.run(
+        lambda c: post(
+            c,
+            kind="seed",
+            reference="",
+            at=AT,
+            entry_postings=[
+                Posting(BANK, Money(500, "SEK")),
+                Posting(SUSPENSE, Money(-500, "SEK")),
+            ],
+        )
+    )
 
 
 def _raw(database: Database, *statements: tuple[Any, dict[str, Any]]) -> None:
@@ -63,8 +75,12 @@ def _header(entry: str) -> tuple[Any, dict[str, Any]]:
 def test_the_database_refuses_an_unbalanced_entry(database: Database, sealed: str) -> None:
     before = _state(database)
     with pytest.raises(DBAPIError, match="does not balance"):
-        _raw(database, _posting("raw-1", BANK, 100), _posting("raw-1", SUSPENSE, -99),
-             _header("raw-1"))
+        _raw(
+            database,
+            _posting("raw-1", BANK, 100),
+            _posting("raw-1", SUSPENSE, -99),
+            _header("raw-1"),
+        )
     assert _state(database) == before == (1, 2, 500, -500)
     assert database.run(verify).ok
 
@@ -79,8 +95,7 @@ def test_the_database_refuses_a_one_posting_entry(database: Database, sealed: st
 
 
 def test_the_database_accepts_a_balanced_raw_entry(database: Database, sealed: str) -> None:
-    _raw(database, _posting("raw-4", BANK, 70), _posting("raw-4", SUSPENSE, -70),
-         _header("raw-4"))
+    _raw(database, _posting("raw-4", BANK, 70), _posting("raw-4", SUSPENSE, -70), _header("raw-4"))
     assert _state(database) == (2, 4, 570, -570)
     assert database.run(verify).ok
 
@@ -94,9 +109,7 @@ def test_the_database_refuses_a_posting_into_a_sealed_entry(
     assert _state(database) == before
 
 
-def test_the_database_refuses_a_posting_without_its_header(
-    database: Database, sealed: str
-) -> None:
+def test_the_database_refuses_a_posting_without_its_header(database: Database, sealed: str) -> None:
     """The postings' foreign key to the header is deferred: it fails at commit."""
     before = _state(database)
     with pytest.raises(DBAPIError):
@@ -109,29 +122,35 @@ def test_the_database_refuses_a_posting_in_another_currency(
 ) -> None:
     before = _state(database)
     with pytest.raises(DBAPIError, match="currency"):
-        _raw(database, _posting("raw-6", BANK, 10, "EUR"), _posting("raw-6", SUSPENSE, -10, "EUR"),
-             _header("raw-6"))
+        _raw(
+            database,
+            _posting("raw-6", BANK, 10, "EUR"),
+            _posting("raw-6", SUSPENSE, -10, "EUR"),
+            _header("raw-6"),
+        )
     assert _state(database) == before
 
 
-@pytest.mark.parametrize("statement", [
-    "UPDATE postings SET amount = amount + 1",
-    "UPDATE postings SET account_key = account_key",
-    "DELETE FROM postings",
-    "UPDATE journal_entries SET memo = 'edited'",
-    "DELETE FROM journal_entries",
-])
-def test_postings_and_entries_are_immutable(database: Database, sealed: str,
-                                            statement: str) -> None:
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE postings SET amount = amount + 1",
+        "UPDATE postings SET account_key = account_key",
+        "DELETE FROM postings",
+        "UPDATE journal_entries SET memo = 'edited'",
+        "DELETE FROM journal_entries",
+    ],
+)
+def test_postings_and_entries_are_immutable(
+    database: Database, sealed: str, statement: str
+) -> None:
     before = _state(database)
     with pytest.raises(DBAPIError, match="immutable"):
         _raw(database, (text(statement), {}))
     assert _state(database) == before
 
 
-def test_a_tampered_stored_balance_is_allowed_but_detected(
-    database: Database, sealed: str
-) -> None:
+def test_a_tampered_stored_balance_is_allowed_but_detected(database: Database, sealed: str) -> None:
     _raw(database, (text("UPDATE ledger_accounts SET balance = balance + 1"), {}))
     report = database.run(verify)
     assert not report.ok

@@ -33,11 +33,17 @@ SUSPENSE_EUR = account(AccountKind.SUSPENSE, "EUR")
 
 
 def _capture(connection: Connection, amount: int = 10000, fee: int = 290) -> str:
-    return post(connection, kind="capture", reference="order-1", at=AT, entry_postings=[
-        Posting(RECEIVABLE, Money(amount, "SEK")),
-        Posting(PAYABLE, Money(-(amount - fee), "SEK")),
-        Posting(FEES, Money(-fee, "SEK")),
-    ])
+    return post(
+        connection,
+        kind="capture",
+        reference="order-1",
+        at=AT,
+        entry_postings=[
+            Posting(RECEIVABLE, Money(amount, "SEK")),
+            Posting(PAYABLE, Money(-(amount - fee), "SEK")),
+            Posting(FEES, Money(-fee, "SEK")),
+        ],
+    )
 
 
 def _counts(database: Database) -> tuple[int, int]:
@@ -60,13 +66,18 @@ def test_post_writes_a_balanced_entry(database: Database) -> None:
     assert database.run(lambda c: balance(c, PAYABLE)) == -9710
     assert database.run(lambda c: balance(c, FEES)) == -290
     assert database.run(lambda c: balance(c, "bank_clearing//SEK")) == 0  # no such account
-    header = database.run(lambda c: c.execute(
-        select(journal_entries).where(journal_entries.c.id == entry_id)).one())
+    header = database.run(
+        lambda c: c.execute(select(journal_entries).where(journal_entries.c.id == entry_id)).one()
+    )
     assert (header.kind, header.reference, header.reverses) == ("capture", "order-1", None)
     assert header.created_at == AT
-    rows = database.run(lambda c: c.execute(
-        select(postings.c.account_key, postings.c.amount)
-        .where(postings.c.entry_id == entry_id).order_by(postings.c.id)).all())
+    rows = database.run(
+        lambda c: c.execute(
+            select(postings.c.account_key, postings.c.amount)
+            .where(postings.c.entry_id == entry_id)
+            .order_by(postings.c.id)
+        ).all()
+    )
     assert [tuple(r) for r in rows] == [(RECEIVABLE, 10000), (PAYABLE, -9710), (FEES, -290)]
     report = database.run(verify)
     assert report.ok
@@ -76,24 +87,35 @@ def test_post_writes_a_balanced_entry(database: Database) -> None:
 
 def test_zero_postings_are_dropped(database: Database) -> None:
     entry_id = database.run(lambda c: _capture(c, fee=0))
-    count = database.run(lambda c: c.execute(
-        select(postings.c.id).where(postings.c.entry_id == entry_id)).all())
+    count = database.run(
+        lambda c: c.execute(select(postings.c.id).where(postings.c.entry_id == entry_id)).all()
+    )
     assert len(count) == 2
 
 
-@pytest.mark.parametrize(("entry", "message"), [
-    ([Posting(RECEIVABLE, Money(100, "SEK")), Posting(PAYABLE, Money(-99, "SEK"))],
-     "does not balance"),
-    ([Posting(RECEIVABLE, Money(100, "SEK"))], "at least two"),
-    ([Posting(RECEIVABLE, Money(100, "SEK")), Posting(PAYABLE, Money(0, "SEK"))],
-     "at least two"),
-    ([Posting(RECEIVABLE, Money(100, "SEK")), Posting(BANK_EUR, Money(-100, "EUR"))],
-     "does not balance"),
-    ([Posting(RECEIVABLE, Money(100, "EUR")), Posting(PAYABLE, Money(-100, "EUR"))],
-     "cannot hold EUR"),
-])
-def test_post_refuses_a_bad_entry(database: Database, entry: list[Posting],
-                                  message: str) -> None:
+@pytest.mark.parametrize(
+    ("entry", "message"),
+    [
+        (
+            [Posting(RECEIVABLE, Money(100, "SEK")), Posting(PAYABLE, Money(-99, "SEK"))],
+            "does not balance",
+        ),
+        ([Posting(RECEIVABLE, Money(100, "SEK"))], "at least two"),
+        (
+            [Posting(RECEIVABLE, Money(100, "SEK")), Posting(PAYABLE, Money(0, "SEK"))],
+            "at least two",
+        ),
+        (
+            [Posting(RECEIVABLE, Money(100, "SEK")), Posting(BANK_EUR, Money(-100, "EUR"))],
+            "does not balance",
+        ),
+        (
+            [Posting(RECEIVABLE, Money(100, "EUR")), Posting(PAYABLE, Money(-100, "EUR"))],
+            "cannot hold EUR",
+        ),
+    ],
+)
+def test_post_refuses_a_bad_entry(database: Database, entry: list[Posting], message: str) -> None:
     with pytest.raises(LedgerError, match=message):
         database.run(lambda c: post(c, kind="bad", reference="", at=AT, entry_postings=entry))
     assert _counts(database) == (0, 0)
@@ -107,16 +129,28 @@ def test_post_refuses_an_unknown_account_kind(database: Database) -> None:
 
 
 def test_entries_in_two_currencies_balance_per_currency(database: Database) -> None:
-    database.run(lambda c: post(c, kind="fx", reference="x", at=AT, entry_postings=[
-        Posting(RECEIVABLE, Money(100, "SEK")), Posting(FEES, Money(-100, "SEK")),
-        Posting(BANK_EUR, Money(9, "EUR")), Posting(SUSPENSE_EUR, Money(-9, "EUR")),
-    ]))
+    database.run(
+        lambda c: post(
+            c,
+            kind="fx",
+            reference="x",
+            at=AT,
+            entry_postings=[
+                Posting(RECEIVABLE, Money(100, "SEK")),
+                Posting(FEES, Money(-100, "SEK")),
+                Posting(BANK_EUR, Money(9, "EUR")),
+                Posting(SUSPENSE_EUR, Money(-9, "EUR")),
+            ],
+        )
+    )
     report = database.run(verify)
     assert report.ok
     assert report.totals == {"SEK": 0, "EUR": 0}
     assert database.run(balances_by_kind) == {
-        ("bank_clearing", "EUR"): 9, ("suspense", "EUR"): -9,
-        ("consumer_receivable", "SEK"): 100, ("fee_income", "SEK"): -100,
+        ("bank_clearing", "EUR"): 9,
+        ("suspense", "EUR"): -9,
+        ("consumer_receivable", "SEK"): 100,
+        ("fee_income", "SEK"): -100,
     }
 
 
@@ -127,15 +161,28 @@ def test_reverse_mirrors_an_entry_and_keeps_the_original(database: Database) -> 
     assert reversal != original
     for key in (RECEIVABLE, PAYABLE, FEES):
         assert database.run(lambda c, key=key: balance(c, key)) == 0
-    header = database.run(lambda c: c.execute(
-        select(journal_entries).where(journal_entries.c.id == reversal)).one())
+    header = database.run(
+        lambda c: c.execute(select(journal_entries).where(journal_entries.c.id == reversal)).one()
+    )
     assert (header.kind, header.reverses, header.reference, header.memo) == (
-        "reversal:capture", original, "order-1", "wrong amount")
-    amounts = database.run(lambda c: c.execute(
-        select(postings.c.entry_id, postings.c.amount).order_by(postings.c.id)).all())
+        "reversal:capture",
+        original,
+        "order-1",
+        "wrong amount",
+    )
+    amounts = database.run(
+        lambda c: c.execute(
+            select(postings.c.entry_id, postings.c.amount).order_by(postings.c.id)
+        ).all()
+    )
     assert [(e == original, a) for e, a in amounts] == [
-        (True, 10000), (True, -9710), (True, -290),
-        (False, -10000), (False, 9710), (False, 290)]
+        (True, 10000),
+        (True, -9710),
+        (True, -290),
+        (False, -10000),
+        (False, 9710),
+        (False, 290),
+    ]
     report = database.run(verify)
     assert report.ok and (report.entries, report.postings) == (2, 6)
 
@@ -147,50 +194,68 @@ def test_reverse_of_an_unknown_entry(database: Database) -> None:
 
 def test_verify_reports_drift_in_a_stored_balance(database: Database) -> None:
     database.run(_capture)
-    database.run(lambda c: c.execute(text(
-        "UPDATE ledger_accounts SET balance = balance + 1 WHERE key = :k"), {"k": PAYABLE}))
+    database.run(
+        lambda c: c.execute(
+            text("UPDATE ledger_accounts SET balance = balance + 1 WHERE key = :k"), {"k": PAYABLE}
+        )
+    )
     report = database.run(verify)
     assert not report.ok
     assert report.drift == [(PAYABLE, -9709, -9710)]
     assert report.unbalanced == []
     # The stored cache can be put right again; the postings never changed.
-    database.run(lambda c: c.execute(text(
-        "UPDATE ledger_accounts SET balance = balance - 1 WHERE key = :k"), {"k": PAYABLE}))
+    database.run(
+        lambda c: c.execute(
+            text("UPDATE ledger_accounts SET balance = balance - 1 WHERE key = :k"), {"k": PAYABLE}
+        )
+    )
     assert database.run(verify).ok
 
 
-LEDGER_ACCOUNTS = [account(kind, "SEK", owner) for kind, owner in [
-    (AccountKind.CONSUMER_RECEIVABLE, "con_a"), (AccountKind.CONSUMER_RECEIVABLE, "con_b"),
-    (AccountKind.MERCHANT_PAYABLE, "mer_a"), (AccountKind.FEE_INCOME, ""),
-    (AccountKind.BANK_CLEARING, ""), (AccountKind.SUSPENSE, ""),
-]]
+LEDGER_ACCOUNTS = [
+    account(kind, "SEK", owner)
+    for kind, owner in [
+        (AccountKind.CONSUMER_RECEIVABLE, "con_a"),
+        (AccountKind.CONSUMER_RECEIVABLE, "con_b"),
+        (AccountKind.MERCHANT_PAYABLE, "mer_a"),
+        (AccountKind.FEE_INCOME, ""),
+        (AccountKind.BANK_CLEARING, ""),
+        (AccountKind.SUSPENSE, ""),
+    ]
+]
 
 
 @st.composite
 def balanced_entries(draw: st.DrawFn) -> list[Posting]:
     keys = draw(st.lists(st.sampled_from(LEDGER_ACCOUNTS), min_size=1, max_size=5))
-    amounts = draw(st.lists(st.integers(-10**9, 10**9), min_size=len(keys),
-                            max_size=len(keys)))
+    amounts = draw(st.lists(st.integers(-(10**9), 10**9), min_size=len(keys), max_size=len(keys)))
     last = draw(st.sampled_from(LEDGER_ACCOUNTS))
     entry = [Posting(k, Money(a, "SEK")) for k, a in zip(keys, amounts, strict=True)]
     entry.append(Posting(last, Money(-sum(amounts), "SEK")))
     return entry
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(entries=st.lists(balanced_entries(), min_size=1, max_size=6))
-def test_stored_balances_always_equal_the_postings(database: Database,
-                                                   entries: list[list[Posting]]) -> None:
+def test_stored_balances_always_equal_the_postings(
+    database: Database, entries: list[list[Posting]]
+) -> None:
     expected = database.run(lambda c: {key: balance(c, key) for key in LEDGER_ACCOUNTS})
     for entry in entries:
         kept = [p for p in entry if p.amount.minor]
         if len(kept) < 2:
             with pytest.raises(LedgerError):
-                database.run(lambda c, entry=entry: post(
-                    c, kind="prop", reference="", at=AT, entry_postings=entry))
+                database.run(
+                    lambda c, entry=entry: post(
+                        c, kind="prop", reference="", at=AT, entry_postings=entry
+                    )
+                )
             continue
-        database.run(lambda c, entry=entry: post(c, kind="prop", reference="", at=AT,
-                                                 entry_postings=entry))
+        database.run(
+            lambda c, entry=entry: post(c, kind="prop", reference="", at=AT, entry_postings=entry)
+        )
         for posting in entry:
             expected[posting.account] += posting.amount.minor
     assert database.run(lambda c: {key: balance(c, key) for key in LEDGER_ACCOUNTS}) == expected

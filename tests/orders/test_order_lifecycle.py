@@ -50,7 +50,10 @@ def test_over_capture_is_refused_and_changes_nothing(
     assert capture(client, headers, order_id, 40000).status_code == 201
     order = read_order(client, headers, order_id)
     assert (order["status"], order["captured_amount"], order["remaining_authorized_amount"]) == (
-        "CAPTURED", 100000, 0)
+        "CAPTURED",
+        100000,
+        0,
+    )
     assert_error(capture(client, headers, order_id, 1), 403, "CAPTURE_NOT_ALLOWED")
 
 
@@ -113,18 +116,24 @@ def test_capture_of_a_pending_order_is_refused(
     client: TestClient, merchant: dict[str, Any]
 ) -> None:
     headers = merchant["headers"]
-    body = session_body(100000, shipping_address={"country": "DE"},
-                        billing_address={"country": "SE"})
+    body = session_body(
+        100000, shipping_address={"country": "DE"}, billing_address={"country": "SE"}
+    )
     session = client.post("/payments/v1/sessions", json=body, headers=headers)
     assert session.status_code == 200, session.text
-    answer = client.post(f"/sandbox/v1/sessions/{session.json()['session_id']}/authorize",
-                         json={"payment_method_category": "pay_in_3", "consumer": consumer()},
-                         headers=headers).json()
+    answer = client.post(
+        f"/sandbox/v1/sessions/{session.json()['session_id']}/authorize",
+        json={"payment_method_category": "pay_in_3", "consumer": consumer()},
+        headers=headers,
+    ).json()
     assert answer["approved"] is True
     assert answer["fraud_status"] == "PENDING"
     assert answer["reason_codes"] == ["COUNTRY_MISMATCH"]
-    created = client.post(f"/payments/v1/authorizations/{answer['authorization_token']}/order",
-                          json=session_body(100000), headers=headers)
+    created = client.post(
+        f"/payments/v1/authorizations/{answer['authorization_token']}/order",
+        json=session_body(100000),
+        headers=headers,
+    )
     assert created.status_code == 200, created.text
     assert created.json()["fraud_status"] == "PENDING"
     order_id = created.json()["order_id"]
@@ -137,16 +146,29 @@ def test_capture_of_a_pending_order_is_refused(
 def test_shipping_info_on_a_capture(client: TestClient, merchant: dict[str, Any]) -> None:
     headers = merchant["headers"]
     order_id = place_order(client, headers, 100000)
-    first = {"shipping_company": "PostNord", "tracking_number": "PN123",
-             "tracking_uri": "https://track.example/PN123"}
-    answer = capture(client, headers, order_id, 50000, shipping_info=[first],
-                     description="first box", reference="ship-1")
+    first = {
+        "shipping_company": "PostNord",
+        "tracking_number": "PN123",
+        "tracking_uri": "https://track.example/PN123",
+    }
+    answer = capture(
+        client,
+        headers,
+        order_id,
+        50000,
+        shipping_info=[first],
+        description="first box",
+        reference="ship-1",
+    )
     assert answer.status_code == 201
     capture_id = answer.headers["Capture-Id"]
-    second = {"shipping_company": "DHL", "tracking_number": "DHL9",
-              "shipping_method": "Home"}
-    added = _post(client, headers, f"{ORDERS}/{order_id}/captures/{capture_id}/shipping-info",
-                  json={"shipping_info": [second]})
+    second = {"shipping_company": "DHL", "tracking_number": "DHL9", "shipping_method": "Home"}
+    added = _post(
+        client,
+        headers,
+        f"{ORDERS}/{order_id}/captures/{capture_id}/shipping-info",
+        json={"shipping_info": [second]},
+    )
     assert added.status_code == 204
     assert added.content == b""
     read = client.get(f"{ORDERS}/{order_id}/captures/{capture_id}", headers=headers)
@@ -161,12 +183,26 @@ def test_shipping_info_on_a_capture(client: TestClient, merchant: dict[str, Any]
     listed = client.get(f"{ORDERS}/{order_id}/captures", headers=headers)
     assert [c["capture_id"] for c in listed.json()] == [capture_id]
     # An unknown capture on a known order is a 404, and so is an empty shipping-info list.
-    assert_error(_post(client, headers, f"{ORDERS}/{order_id}/captures/nope/shipping-info",
-                       json={"shipping_info": [second]}), 404)
+    assert_error(
+        _post(
+            client,
+            headers,
+            f"{ORDERS}/{order_id}/captures/nope/shipping-info",
+            json={"shipping_info": [second]},
+        ),
+        404,
+    )
     assert_error(client.get(f"{ORDERS}/{order_id}/captures/nope", headers=headers), 404)
-    assert_error(_post(client, headers,
-                       f"{ORDERS}/{order_id}/captures/{capture_id}/shipping-info",
-                       json={"shipping_info": []}), 400, "BAD_VALUE")
+    assert_error(
+        _post(
+            client,
+            headers,
+            f"{ORDERS}/{order_id}/captures/{capture_id}/shipping-info",
+            json={"shipping_info": []},
+        ),
+        400,
+        "BAD_VALUE",
+    )
 
 
 # --- refunds ----------------------------------------------------------------------------------
@@ -226,8 +262,7 @@ def test_cancel_after_capture_is_refused(client: TestClient, merchant: dict[str,
     headers = merchant["headers"]
     order_id = place_order(client, headers, 100000)
     assert capture(client, headers, order_id, 10000).status_code == 201
-    body = assert_error(_post(client, headers, f"{ORDERS}/{order_id}/cancel"), 403,
-                        "NOT_ALLOWED")
+    body = assert_error(_post(client, headers, f"{ORDERS}/{order_id}/cancel"), 403, "NOT_ALLOWED")
     assert "refund" in body["error_messages"][0]
     order = read_order(client, headers, order_id)
     assert (order["status"], order["captured_amount"]) == ("PART_CAPTURED", 10000)
@@ -283,8 +318,10 @@ def test_release_with_nothing_captured_is_refused(
     headers = merchant["headers"]
     order_id = place_order(client, headers, 100000)
     body = assert_error(
-        _post(client, headers, f"{ORDERS}/{order_id}/release-remaining-authorization"), 403,
-        "NOT_ALLOWED")
+        _post(client, headers, f"{ORDERS}/{order_id}/release-remaining-authorization"),
+        403,
+        "NOT_ALLOWED",
+    )
     assert "cancel" in body["error_messages"][0]
     assert read_order(client, headers, order_id)["status"] == "AUTHORIZED"
 
@@ -315,15 +352,18 @@ def test_extend_authorization_never_past_180_days(
         assert answer.status_code == 204, (day, answer.text)
         expected = created + timedelta(days=day + 28)
         assert read_order(client, headers, order_id)["expires_at"] == (
-            expected.isoformat().replace("+00:00", "Z"))
+            expected.isoformat().replace("+00:00", "Z")
+        )
     clock.set(created + timedelta(days=160))
-    assert _post(client, headers,
-                 f"{ORDERS}/{order_id}/extend-authorization-time").status_code == 204
+    assert (
+        _post(client, headers, f"{ORDERS}/{order_id}/extend-authorization-time").status_code == 204
+    )
     limit = "2027-05-30T09:00:00Z"  # created + 180 days
     assert read_order(client, headers, order_id)["expires_at"] == limit
     clock.set(created + timedelta(days=175))
-    assert_error(_post(client, headers, f"{ORDERS}/{order_id}/extend-authorization-time"),
-                 403, "NOT_ALLOWED")
+    assert_error(
+        _post(client, headers, f"{ORDERS}/{order_id}/extend-authorization-time"), 403, "NOT_ALLOWED"
+    )
     assert read_order(client, headers, order_id)["expires_at"] == limit
     clock.set(created + timedelta(days=180))
     order = read_order(client, headers, order_id)
@@ -336,8 +376,9 @@ def test_extend_authorization_refused_once_expired(
     headers = merchant["headers"]
     order_id = place_order(client, headers, 100000)
     clock.advance(timedelta(days=29))
-    body = assert_error(_post(client, headers, f"{ORDERS}/{order_id}/extend-authorization-time"),
-                        403, "NOT_ALLOWED")
+    body = assert_error(
+        _post(client, headers, f"{ORDERS}/{order_id}/extend-authorization-time"), 403, "NOT_ALLOWED"
+    )
     assert "expired" in body["error_messages"][0]
     order = read_order(client, headers, order_id)
     assert order["expires_at"] == "2026-12-29T09:00:00Z"
@@ -347,10 +388,12 @@ def test_extend_authorization_refused_once_expired(
 # --- update authorization, merchant references ------------------------------------------------
 
 
-def _patch_authorization(client: TestClient, headers: dict[str, str], order_id: str,
-                         amount: int) -> Any:
-    return client.patch(f"{ORDERS}/{order_id}/authorization", headers=headers,
-                        json={"order_amount": amount})
+def _patch_authorization(
+    client: TestClient, headers: dict[str, str], order_id: str, amount: int
+) -> Any:
+    return client.patch(
+        f"{ORDERS}/{order_id}/authorization", headers=headers, json={"order_amount": amount}
+    )
 
 
 def test_update_authorization_decrease(client: TestClient, merchant: dict[str, Any]) -> None:
@@ -402,8 +445,7 @@ def test_update_authorization_increase_beyond_the_exposure_limit(
     place_order(client, headers, 1_000_000, plan="pay_later")
     order_id = place_order(client, headers, 100000)
     assert _patch_authorization(client, headers, order_id, 500000).status_code == 204
-    body = assert_error(_patch_authorization(client, headers, order_id, 500001), 403,
-                        "NOT_ALLOWED")
+    body = assert_error(_patch_authorization(client, headers, order_id, 500001), 403, "NOT_ALLOWED")
     assert "EXPOSURE_LIMIT" in body["error_messages"][0]
     assert read_order(client, headers, order_id)["order_amount"] == 500000
 
@@ -433,20 +475,32 @@ def test_update_authorization_on_a_cancelled_order(
 def test_update_merchant_references(client: TestClient, merchant: dict[str, Any]) -> None:
     headers = merchant["headers"]
     order_id = place_order(client, headers, 100000)
-    answer = client.patch(f"{ORDERS}/{order_id}/merchant-references", headers=headers,
-                          json={"merchant_reference1": "ORD-1001",
-                                "merchant_reference2": "cart-77"})
+    answer = client.patch(
+        f"{ORDERS}/{order_id}/merchant-references",
+        headers=headers,
+        json={"merchant_reference1": "ORD-1001", "merchant_reference2": "cart-77"},
+    )
     assert answer.status_code == 204
     order = read_order(client, headers, order_id)
     assert (order["merchant_reference1"], order["merchant_reference2"]) == ("ORD-1001", "cart-77")
     # Only the given reference changes.
-    answer = client.patch(f"{ORDERS}/{order_id}/merchant-references", headers=headers,
-                          json={"merchant_reference2": "cart-78"})
+    answer = client.patch(
+        f"{ORDERS}/{order_id}/merchant-references",
+        headers=headers,
+        json={"merchant_reference2": "cart-78"},
+    )
     assert answer.status_code == 204
     order = read_order(client, headers, order_id)
     assert (order["merchant_reference1"], order["merchant_reference2"]) == ("ORD-1001", "cart-78")
-    assert_error(client.patch(f"{ORDERS}/{order_id}/merchant-references", headers=headers,
-                              json={"merchant_reference1": "x" * 256}), 400, "BAD_VALUE")
+    assert_error(
+        client.patch(
+            f"{ORDERS}/{order_id}/merchant-references",
+            headers=headers,
+            json={"merchant_reference1": "x" * 256},
+        ),
+        400,
+        "BAD_VALUE",
+    )
 
 
 def test_unknown_order_is_404(client: TestClient, merchant: dict[str, Any]) -> None:

@@ -14,6 +14,7 @@ import binascii
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, TypeVar
 
 import orjson
@@ -181,3 +182,19 @@ async def run_command(
         return response
 
     return await found.database.run_async(unit)
+
+
+async def run_no_content(
+    request: Request,
+    caller: Caller,
+    change: Callable[[Connection, Merchant, datetime], object],
+    status: int = 204,
+) -> Response:
+    """A command whose success answer is an empty body (Klarna's 204s): ``change`` does the work."""
+    now = services(request).clock.now()
+
+    def work(connection: Connection, merchant: Merchant) -> Response:
+        change(connection, merchant, now)
+        return Response(status_code=status)
+
+    return await run_command(request, caller, work)

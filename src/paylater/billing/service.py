@@ -64,7 +64,8 @@ def create_plan(
     )
     plan_id = new_uuid()
     interest = sum(part.interest for part in schedule)
-    execute(connection,
+    execute(
+        connection,
         _INSERT_PLAN,
         {
             "id": plan_id,
@@ -80,7 +81,8 @@ def create_plan(
             "created_at": at,
         },
     )
-    execute(connection,
+    execute(
+        connection,
         _INSERT_INSTALMENTS,
         [
             {

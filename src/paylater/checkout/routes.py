@@ -8,7 +8,15 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from sqlalchemy import Connection
 
-from paylater.api.http import Caller, api_caller, json_response, run_command, run_query, services
+from paylater.api.http import (
+    Caller,
+    api_caller,
+    json_response,
+    run_command,
+    run_no_content,
+    run_query,
+    services,
+)
 from paylater.checkout import service, tokens
 from paylater.checkout.schemas import (
     CustomerTokenCreated,
@@ -114,13 +122,11 @@ async def update_session(
     caller: Caller = Depends(api_caller),
 ) -> Response:
     """Update an incomplete session; the plans offered are decided again."""
-    now = services(request).clock.now()
-
-    def work(connection: Connection, merchant: Merchant) -> Response:
-        service.update_session(connection, merchant.id, session_id, body, now=now)
-        return Response(status_code=204)
-
-    return await run_command(request, caller, work)
+    return await run_no_content(
+        request,
+        caller,
+        lambda c, merchant, now: service.update_session(c, merchant.id, session_id, body, now=now),
+    )
 
 
 @router.post(
@@ -167,13 +173,13 @@ async def cancel_authorization(
     authorization_token: str, request: Request, caller: Caller = Depends(api_caller)
 ) -> Response:
     """Cancel an authorization that has not become an order."""
-    now = services(request).clock.now()
-
-    def work(connection: Connection, merchant: Merchant) -> Response:
-        service.cancel_authorization(connection, merchant.id, authorization_token, now=now)
-        return Response(status_code=204)
-
-    return await run_command(request, caller, work)
+    return await run_no_content(
+        request,
+        caller,
+        lambda c, merchant, now: service.cancel_authorization(
+            c, merchant.id, authorization_token, now=now
+        ),
+    )
 
 
 @router.post(

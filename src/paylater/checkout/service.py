@@ -23,7 +23,7 @@ from paylater.checkout.schemas import (
 from paylater.consumers.service import ConsumerDetails, find_or_create
 from paylater.credit import service as credit
 from paylater.credit.countries import CountryRules, rules_for
-from paylater.credit.rules import Outcome
+from paylater.credit.rules import Decision, Outcome
 from paylater.fastsql import execute
 from paylater.kit.errors import BadValue, InvalidOperation, NotFound
 from paylater.kit.ids import new_token, new_uuid
@@ -105,25 +105,36 @@ def order_details(data: OrderData) -> dict[str, Any]:
     return {key: dumped[key] for key in keep if key in dumped}
 
 
-def create_session(
-    connection: Connection, merchant_id: str, request: SessionRequest, *, now: datetime
-) -> SessionCreated:
+def _offer(
+    connection: Connection,
+    merchant_id: str,
+    session_id: str,
+    request: SessionRequest,
+    now: datetime,
+) -> tuple[Decision, str]:
+    """Decide which plans the cart qualifies for, and record the decision."""
     rules = country_rules(request.purchase_country, request.purchase_currency)
-    session_id = new_uuid()
-    birth = request.customer.date_of_birth if request.customer else None
-    decision, decision_id = credit.offer(
+    return credit.offer(
         connection,
         rules,
         merchant_id=merchant_id,
         session_id=session_id,
         currency=request.purchase_currency,
         amount=request.order_amount,
-        date_of_birth=birth,
+        date_of_birth=request.customer.date_of_birth if request.customer else None,
         today=now.date(),
         at=now,
     )
+
+
+def create_session(
+    connection: Connection, merchant_id: str, request: SessionRequest, *, now: datetime
+) -> SessionCreated:
+    session_id = new_uuid()
+    decision, decision_id = _offer(connection, merchant_id, session_id, request, now)
     client_token = new_token("plct_", 32)
-    execute(connection,
+    execute(
+        connection,
         _INSERT_SESSION,
         {
             "id": session_id,
@@ -156,7 +167,7 @@ def load_session(
     lock: bool = False,
 ) -> dict[str, Any]:
     """The session as a dict, with ``status`` reading ``expired`` once its 48 h are over."""
-    row = execute(connection,_SESSION_FOR_UPDATE if lock else _SESSION, {"id": session_id}).first()
+    row = execute(connection, _SESSION_FOR_UPDATE if lock else _SESSION, {"id": session_id}).first()
     if row is None or (merchant_id is not None and row.merchant_id != merchant_id):
         raise NotFound(f"no session {session_id}")
     session = dict(row._mapping)
@@ -189,19 +200,7 @@ def update_session(
         merged = SessionRequest.model_validate({**current, "intent": session["intent"]})
     except ValueError as error:
         raise BadValue(*_messages(error)) from error
-    rules = country_rules(merged.purchase_country, merged.purchase_currency)
-    birth = merged.customer.date_of_birth if merged.customer else None
-    decision, decision_id = credit.offer(
-        connection,
-        rules,
-        merchant_id=merchant_id,
-        session_id=session_id,
-        currency=merged.purchase_currency,
-        amount=merged.order_amount,
-        date_of_birth=birth,
-        today=now.date(),
-        at=now,
-    )
+    decision, decision_id = _offer(connection, merchant_id, session_id, merged, now)
     connection.execute(
         payment_sessions.update()
         .where(payment_sessions.c.id == session_id)
@@ -295,7 +294,8 @@ def authorize(
     if decision.outcome is Outcome.REJECTED:
         return AuthorizationOutcome(False, None, "REJECTED", decision.reason_codes, decision_id)
     token = new_token("plat_", 24)
-    execute(connection,
+    execute(
+        connection,
         _INSERT_AUTHORIZATION,
         {
             "token": token,
@@ -314,7 +314,7 @@ def authorize(
             "expires_at": now + AUTHORIZATION_TOKEN_LIFETIME,
         },
     )
-    execute(connection,_COMPLETE_SESSION, {"b_id": session_id, "b_token": token})
+    execute(connection, _COMPLETE_SESSION, {"b_id": session_id, "b_token": token})
     return AuthorizationOutcome(
         True, token, decision.outcome.value, decision.reason_codes, decision_id
     )
@@ -323,7 +323,7 @@ def authorize(
 def load_authorization(
     connection: Connection, merchant_id: str, token: str, *, now: datetime
 ) -> dict[str, Any]:
-    row = execute(connection,_AUTHORIZATION_FOR_UPDATE, {"token": token}).first()
+    row = execute(connection, _AUTHORIZATION_FOR_UPDATE, {"token": token}).first()
     if row is None or row.merchant_id != merchant_id:
         raise NotFound("no such authorization token")
     authorization = dict(row._mapping)
@@ -363,7 +363,7 @@ def create_order(
         now=now,
         authorization_token=token,
     )
-    execute(connection,_USE_AUTHORIZATION, {"b_token": token, "b_order_id": order["id"]})
+    execute(connection, _USE_AUTHORIZATION, {"b_token": token, "b_order_id": order["id"]})
     return order
 
 

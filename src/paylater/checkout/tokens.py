@@ -20,8 +20,12 @@ from paylater.plans.schedule import PlanType
 
 
 def create(
-    connection: Connection, merchant_id: str, authorization_token: str,
-    request: CustomerTokenRequest, *, now: datetime,
+    connection: Connection,
+    merchant_id: str,
+    authorization_token: str,
+    request: CustomerTokenRequest,
+    *,
+    now: datetime,
 ) -> str:
     authorization = load_authorization(connection, merchant_id, authorization_token, now=now)
     if request.purchase_currency.upper() != authorization["currency"]:
@@ -33,15 +37,22 @@ def create(
     token = new_token("plctk_", 24)
     connection.execute(
         customer_tokens.insert().values(
-            token=token, merchant_id=merchant_id, consumer_id=authorization["consumer_id"],
-            plan=authorization["plan"], purchase_country=request.purchase_country.upper(),
-            purchase_currency=request.purchase_currency.upper(), locale=request.locale,
-            description=request.description, intended_use=request.intended_use,
-            status="ACTIVE", created_at=now,
+            token=token,
+            merchant_id=merchant_id,
+            consumer_id=authorization["consumer_id"],
+            plan=authorization["plan"],
+            purchase_country=request.purchase_country.upper(),
+            purchase_currency=request.purchase_currency.upper(),
+            locale=request.locale,
+            description=request.description,
+            intended_use=request.intended_use,
+            status="ACTIVE",
+            created_at=now,
         )
     )
     connection.execute(
-        authorizations.update().where(authorizations.c.token == authorization_token)
+        authorizations.update()
+        .where(authorizations.c.token == authorization_token)
         .values(status="used")
     )
     return token
@@ -49,7 +60,8 @@ def create(
 
 def _load(connection: Connection, merchant_id: str, token: str) -> dict[str, Any]:
     row = connection.execute(
-        select(customer_tokens).where(customer_tokens.c.token == token)
+        select(customer_tokens)
+        .where(customer_tokens.c.token == token)
         .where(customer_tokens.c.merchant_id == merchant_id)
     ).first()
     if row is None:
@@ -60,8 +72,10 @@ def _load(connection: Connection, merchant_id: str, token: str) -> dict[str, Any
 def read(connection: Connection, merchant_id: str, token: str) -> dict[str, Any]:
     found = _load(connection, merchant_id, token)
     return {
-        "token_id": found["token"], "status": found["status"],
-        "payment_method_type": found["plan"], "description": found["description"],
+        "token_id": found["token"],
+        "status": found["status"],
+        "payment_method_type": found["plan"],
+        "description": found["description"],
         "purchase_country": found["purchase_country"],
         "purchase_currency": found["purchase_currency"],
     }
@@ -69,8 +83,9 @@ def read(connection: Connection, merchant_id: str, token: str) -> dict[str, Any]
 
 def cancel(connection: Connection, merchant_id: str, token: str) -> None:
     _load(connection, merchant_id, token)
-    connection.execute(customer_tokens.update().where(customer_tokens.c.token == token)
-                       .values(status="CANCELLED"))
+    connection.execute(
+        customer_tokens.update().where(customer_tokens.c.token == token).values(status="CANCELLED")
+    )
 
 
 def create_order(
@@ -86,17 +101,31 @@ def create_order(
     consumer = get_consumer(connection, found["consumer_id"])
     plan = PlanType(found["plan"])
     decision, _ = credit.authorize(
-        connection, rules, merchant_id=merchant_id, consumer=consumer, plan=plan,
-        amount=request.order_amount, currency=request.purchase_currency,
+        connection,
+        rules,
+        merchant_id=merchant_id,
+        consumer=consumer,
+        plan=plan,
+        amount=request.order_amount,
+        currency=request.purchase_currency,
         billing_country=consumer.country,
         shipping_country=(request.shipping_address.country or "").upper()
-        if request.shipping_address else "",
-        now=now, today=now.date(),
+        if request.shipping_address
+        else "",
+        now=now,
+        today=now.date(),
     )
     if decision.outcome is Outcome.REJECTED:
         raise Rejected("the order was declined: " + ", ".join(decision.reason_codes))
     return insert_order(
-        connection, merchant_id=merchant_id, consumer_id=consumer.id, plan=plan,
-        financing_months=None, fraud_status=decision.outcome.value, data=request,
-        details=order_details(request), now=now, customer_token=token,
+        connection,
+        merchant_id=merchant_id,
+        consumer_id=consumer.id,
+        plan=plan,
+        financing_months=None,
+        fraud_status=decision.outcome.value,
+        data=request,
+        details=order_details(request),
+        now=now,
+        customer_token=token,
     )

@@ -65,24 +65,31 @@ def _conclude(results: list[RuleResult], plans: list[PlanType] | None = None) ->
     return Decision(outcome=outcome, results=results, plans=plans or [])
 
 
-def decide_offer(
-    rules: CountryRules, *, currency: str, amount: int, age: int | None
-) -> Decision:
+def decide_offer(rules: CountryRules, *, currency: str, amount: int, age: int | None) -> Decision:
     """The plans a purchase qualifies for before the shopper is known in detail."""
     results = [
-        RuleResult("CURRENCY", currency == rules.currency,
-                   f"{rules.country} purchases are in {rules.currency}, got {currency}"),
+        RuleResult(
+            "CURRENCY",
+            currency == rules.currency,
+            f"{rules.country} purchases are in {rules.currency}, got {currency}",
+        ),
     ]
     if age is not None:
-        results.append(RuleResult("AGE_BELOW_MINIMUM", age >= rules.minimum_age,
-                                  f"age {age}, minimum {rules.minimum_age}"))
+        results.append(
+            RuleResult(
+                "AGE_BELOW_MINIMUM",
+                age >= rules.minimum_age,
+                f"age {age}, minimum {rules.minimum_age}",
+            )
+        )
     plans: list[PlanType] = []
     if all(r.passed for r in results):
         for plan, (low, high) in rules.plan_ranges.items():
             if low <= amount <= high:
                 plans.append(plan)
-    results.append(RuleResult("AMOUNT_OUT_OF_RANGE", bool(plans),
-                              f"{amount} fits {len(plans)} plan(s)"))
+    results.append(
+        RuleResult("AMOUNT_OUT_OF_RANGE", bool(plans), f"{amount} fits {len(plans)} plan(s)")
+    )
     return _conclude(results, plans)
 
 
@@ -113,26 +120,48 @@ def decide_authorization(rules: CountryRules, inputs: AuthorizationInputs) -> De
     limit = exposure_limit(rules, inputs.repaid_on_time)
     purchase = inputs.amount if inputs.order_amount is None else inputs.order_amount
     results = [
-        RuleResult("CURRENCY", inputs.currency == rules.currency,
-                   f"{rules.country} purchases are in {rules.currency}"),
-        RuleResult("AMOUNT_OUT_OF_RANGE", low <= purchase <= high,
-                   f"{inputs.plan.value} allows {low}..{high}, asked {purchase}"),
-        RuleResult("DATE_OF_BIRTH_REQUIRED", inputs.age is not None,
-                   "a date of birth is needed to check the minimum age"),
+        RuleResult(
+            "CURRENCY",
+            inputs.currency == rules.currency,
+            f"{rules.country} purchases are in {rules.currency}",
+        ),
+        RuleResult(
+            "AMOUNT_OUT_OF_RANGE",
+            low <= purchase <= high,
+            f"{inputs.plan.value} allows {low}..{high}, asked {purchase}",
+        ),
+        RuleResult(
+            "DATE_OF_BIRTH_REQUIRED",
+            inputs.age is not None,
+            "a date of birth is needed to check the minimum age",
+        ),
     ]
     if inputs.age is not None:
-        results.append(RuleResult("AGE_BELOW_MINIMUM", inputs.age >= rules.minimum_age,
-                                  f"age {inputs.age}, minimum {rules.minimum_age}"))
+        results.append(
+            RuleResult(
+                "AGE_BELOW_MINIMUM",
+                inputs.age >= rules.minimum_age,
+                f"age {inputs.age}, minimum {rules.minimum_age}",
+            )
+        )
     results += [
-        RuleResult("OVERDUE_DEBT", inputs.overdue_instalments == 0,
-                   f"{inputs.overdue_instalments} overdue instalment(s)"),
-        RuleResult("EXPOSURE_LIMIT", inputs.exposure + inputs.amount <= limit,
-                   f"exposure {inputs.exposure} + {inputs.amount} against limit {limit}"),
-        RuleResult("VELOCITY_LIMIT",
-                   inputs.authorizations_today < rules.velocity_per_day
-                   and inputs.device_authorizations_today < rules.velocity_per_day,
-                   f"{inputs.authorizations_today} today by this consumer, "
-                   f"{inputs.device_authorizations_today} by this device"),
+        RuleResult(
+            "OVERDUE_DEBT",
+            inputs.overdue_instalments == 0,
+            f"{inputs.overdue_instalments} overdue instalment(s)",
+        ),
+        RuleResult(
+            "EXPOSURE_LIMIT",
+            inputs.exposure + inputs.amount <= limit,
+            f"exposure {inputs.exposure} + {inputs.amount} against limit {limit}",
+        ),
+        RuleResult(
+            "VELOCITY_LIMIT",
+            inputs.authorizations_today < rules.velocity_per_day
+            and inputs.device_authorizations_today < rules.velocity_per_day,
+            f"{inputs.authorizations_today} today by this consumer, "
+            f"{inputs.device_authorizations_today} by this device",
+        ),
     ]
     if inputs.plan is PlanType.financing:
         stated = inputs.monthly_income is not None
@@ -140,21 +169,27 @@ def decide_authorization(rules: CountryRules, inputs: AuthorizationInputs) -> De
         if stated and inputs.monthly_cost is not None:
             disposable = (inputs.monthly_income or 0) - (inputs.monthly_expenses or 0)
             ceiling = disposable * rules.affordability_share_percent // 100
-            results.append(RuleResult(
-                "NOT_AFFORDABLE", inputs.monthly_cost <= ceiling,
-                f"monthly cost {inputs.monthly_cost} against {ceiling} "
-                f"({rules.affordability_share_percent} % of disposable {disposable})"))
+            results.append(
+                RuleResult(
+                    "NOT_AFFORDABLE",
+                    inputs.monthly_cost <= ceiling,
+                    f"monthly cost {inputs.monthly_cost} against {ceiling} "
+                    f"({rules.affordability_share_percent} % of disposable {disposable})",
+                )
+            )
     results += [
-        RuleResult("COUNTRY_MISMATCH",
-                   not inputs.shipping_country
-                   or inputs.billing_country == inputs.shipping_country,
-                   f"billing {inputs.billing_country}, shipping {inputs.shipping_country}",
-                   on_fail=Outcome.PENDING),
-        RuleResult("NEW_ACCOUNT_HIGH_AMOUNT",
-                   inputs.account_age_days > 0
-                   or purchase <= rules.review_amount_new_account,
-                   f"account {inputs.account_age_days} day(s) old, amount {purchase}",
-                   on_fail=Outcome.PENDING),
+        RuleResult(
+            "COUNTRY_MISMATCH",
+            not inputs.shipping_country or inputs.billing_country == inputs.shipping_country,
+            f"billing {inputs.billing_country}, shipping {inputs.shipping_country}",
+            on_fail=Outcome.PENDING,
+        ),
+        RuleResult(
+            "NEW_ACCOUNT_HIGH_AMOUNT",
+            inputs.account_age_days > 0 or purchase <= rules.review_amount_new_account,
+            f"account {inputs.account_age_days} day(s) old, amount {purchase}",
+            on_fail=Outcome.PENDING,
+        ),
     ]
     decision = _conclude(results, [inputs.plan])
     return decision

@@ -113,7 +113,8 @@ def post(
             }
         )
     execute(connection, insert_ignoring_duplicates(connection, ledger_accounts), account_rows)
-    execute(connection,
+    execute(
+        connection,
         _INSERT_POSTINGS,
         [
             {
@@ -125,7 +126,8 @@ def post(
             for p in kept
         ],
     )
-    execute(connection,
+    execute(
+        connection,
         _INSERT_ENTRY,
         {
             "id": entry_id,

@@ -104,9 +104,13 @@ POSTGRESQL = [
 SQLITE_DROP = [
     "DROP TRIGGER IF EXISTS " + name
     for name in (
-        "postings_checked", "postings_update_balance", "journal_entries_balanced",
-        "postings_immutable_update", "postings_immutable_delete",
-        "journal_entries_immutable_update", "journal_entries_immutable_delete",
+        "postings_checked",
+        "postings_update_balance",
+        "journal_entries_balanced",
+        "postings_immutable_update",
+        "postings_immutable_delete",
+        "journal_entries_immutable_update",
+        "journal_entries_immutable_delete",
     )
 ]
 

@@ -152,7 +152,7 @@ _CREDENTIAL = (
 
 def authenticate(connection: Connection, username: str, secret: str, *, key: bytes) -> Merchant:
     """The merchant owning an active credential, or Unauthorized."""
-    row = execute(connection,_CREDENTIAL, {"username": username}).first()
+    row = execute(connection, _CREDENTIAL, {"username": username}).first()
     expected = row.secret_hash if row is not None else "0" * 64
     valid = hmac.compare_digest(expected, hash_secret(key, secret))
     if row is None or not valid or row.revoked_at is not None:

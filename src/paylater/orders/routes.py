@@ -6,7 +6,15 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from sqlalchemy import Connection
 
-from paylater.api.http import Caller, api_caller, json_response, run_command, run_query, services
+from paylater.api.http import (
+    Caller,
+    api_caller,
+    json_response,
+    run_command,
+    run_no_content,
+    run_query,
+    services,
+)
 from paylater.checkout.routes import ERRORS
 from paylater.kit.errors import NotFound
 from paylater.merchants.service import Merchant
@@ -165,13 +173,9 @@ async def read_refund(
 @router.post("/{order_id}/cancel", status_code=204, responses=ERRORS)
 async def cancel(order_id: str, request: Request, caller: Caller = Depends(api_caller)) -> Response:
     """Cancel an order with nothing captured."""
-    now = services(request).clock.now()
-
-    def work(connection: Connection, merchant: Merchant) -> Response:
-        service.cancel(connection, merchant, order_id, now=now)
-        return Response(status_code=204)
-
-    return await run_command(request, caller, work)
+    return await run_no_content(
+        request, caller, lambda c, merchant, now: service.cancel(c, merchant, order_id, now=now)
+    )
 
 
 @router.post("/{order_id}/release-remaining-authorization", status_code=204, responses=ERRORS)
@@ -179,13 +183,11 @@ async def release_remaining_authorization(
     order_id: str, request: Request, caller: Caller = Depends(api_caller)
 ) -> Response:
     """Give up what remains authorized after partial captures."""
-    now = services(request).clock.now()
-
-    def work(connection: Connection, merchant: Merchant) -> Response:
-        service.release_remaining(connection, merchant, order_id, now=now)
-        return Response(status_code=204)
-
-    return await run_command(request, caller, work)
+    return await run_no_content(
+        request,
+        caller,
+        lambda c, merchant, now: service.release_remaining(c, merchant, order_id, now=now),
+    )
 
 
 @router.post("/{order_id}/extend-authorization-time", status_code=204, responses=ERRORS)
@@ -193,13 +195,11 @@ async def extend_authorization_time(
     order_id: str, request: Request, caller: Caller = Depends(api_caller)
 ) -> Response:
     """Extend the authorization to 28 days from now, at most 180 days after creation."""
-    now = services(request).clock.now()
-
-    def work(connection: Connection, merchant: Merchant) -> Response:
-        service.extend_authorization(connection, merchant, order_id, now=now)
-        return Response(status_code=204)
-
-    return await run_command(request, caller, work)
+    return await run_no_content(
+        request,
+        caller,
+        lambda c, merchant, now: service.extend_authorization(c, merchant, order_id, now=now),
+    )
 
 
 @router.patch("/{order_id}/authorization", status_code=204, responses=ERRORS)

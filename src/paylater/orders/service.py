@@ -87,7 +87,7 @@ def insert_order(
         "created_at": now,
         "expires_at": now + AUTHORIZATION_VALIDITY,
     }
-    execute(connection,_INSERT_ORDER, values)
+    execute(connection, _INSERT_ORDER, values)
     return values
 
 
@@ -101,7 +101,7 @@ def effective_status(order: dict[str, Any], now: datetime) -> str:
 def load_order(
     connection: Connection, merchant_id: str, order_id: str, *, lock: bool = False
 ) -> dict[str, Any]:
-    row = execute(connection,_ORDER_FOR_UPDATE if lock else _ORDER, {"id": order_id}).first()
+    row = execute(connection, _ORDER_FOR_UPDATE if lock else _ORDER, {"id": order_id}).first()
     if row is None or row.merchant_id != merchant_id:
         raise NoSuchOrder(f"no order {order_id}")
     return dict(row._mapping)
@@ -149,7 +149,8 @@ def capture(
     currency = order["purchase_currency"]
     fee = _capture_fee(merchant, amount, first_capture=order["captured_amount"] == 0)
     capture_id = new_uuid()
-    execute(connection,
+    execute(
+        connection,
         _INSERT_CAPTURE,
         {
             "id": capture_id,
@@ -202,7 +203,8 @@ def capture(
         ],
     )
     captured = order["captured_amount"] + amount
-    execute(connection,
+    execute(
+        connection,
         _SET_CAPTURED,
         {
             "b_id": order_id,

@@ -12,8 +12,12 @@ from paylater.orders.models import captures, refunds
 from paylater.orders.service import effective_status, load_order
 from paylater.plans.schedule import PlanType
 
-_INSTALMENTS = {PlanType.pay_in_3: 3, PlanType.pay_in_4: 4, PlanType.pay_later: 1,
-                PlanType.pay_now: 1}
+_INSTALMENTS = {
+    PlanType.pay_in_3: 3,
+    PlanType.pay_in_4: 4,
+    PlanType.pay_later: 1,
+    PlanType.pay_now: 1,
+}
 
 
 def _iso(moment: datetime) -> str:

@@ -28,7 +28,8 @@ def advance(connection: Connection, delta: timedelta) -> timedelta:
         insert_ignoring_duplicates(connection, sandbox_state).values(name=_OFFSET, value=0)
     )
     connection.execute(
-        sandbox_state.update().where(sandbox_state.c.name == _OFFSET)
+        sandbox_state.update()
+        .where(sandbox_state.c.name == _OFFSET)
         .values(value=sandbox_state.c.value + int(delta.total_seconds()))
     )
     return stored_offset(connection)
