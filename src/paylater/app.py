@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import gc
 from html import escape
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.utils import get_openapi
 from fastapi.responses import RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -58,6 +60,14 @@ def create_app(
     )
     app.state.services = Services(settings=settings, database=database, clock=clock)
 
+    @app.middleware("http")
+    async def _refuse_nul_in_path(request: Request, call_next: Any) -> Response:
+        # No identifier contains NUL; PostgreSQL would refuse it deep inside a transaction.
+        if "\x00" in request.url.path:
+            return json_response(error_body("NOT_FOUND", ["no such resource"]), 404)
+        response: Response = await call_next(request)
+        return response
+
     @app.exception_handler(DomainError)
     async def _domain_error(_request: Request, error: DomainError) -> Response:
         return domain_error_response(error)
@@ -68,7 +78,9 @@ def create_app(
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(_request: Request, error: StarletteHTTPException) -> Response:
-        code = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}.get(error.status_code, "BAD_REQUEST")
+        code = {400: "BAD_VALUE", 404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}.get(
+            error.status_code, "BAD_REQUEST"
+        )
         return json_response(error_body(code, [str(error.detail)]), error.status_code)
 
     app.include_router(checkout_router)
@@ -76,6 +88,32 @@ def create_app(
     app.include_router(merchants_router)
     if settings.sandbox:
         app.include_router(sandbox_router)
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = get_openapi(
+                title=app.title, version=app.version, description=app.description, routes=app.routes
+            )
+            schema.setdefault("components", {})["securitySchemes"] = {
+                "merchantCredentials": {
+                    "type": "http",
+                    "scheme": "basic",
+                    "description": "API username and secret",
+                },
+                "adminToken": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "PAYLATER_ADMIN_TOKEN",
+                },
+            }
+            for path, operations in schema["paths"].items():
+                scheme = "adminToken" if path.startswith("/admin/") else "merchantCredentials"
+                for operation in operations.values():
+                    operation["security"] = [{scheme: []}]
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
     @app.get("/", include_in_schema=False)
     async def _root() -> Response:

@@ -26,7 +26,7 @@ from paylater.api.models import idempotency_keys
 from paylater.config import Settings
 from paylater.db import Database, insert_ignoring_duplicates
 from paylater.kit.clock import Clock
-from paylater.kit.errors import DomainError, IdempotencyKeyReused, Unauthorized
+from paylater.kit.errors import BadValue, DomainError, IdempotencyKeyReused, Unauthorized
 from paylater.kit.ids import new_uuid
 from paylater.merchants.service import Merchant, authenticate
 
@@ -70,7 +70,7 @@ def _credentials(request: Request) -> tuple[str, str]:
     except (binascii.Error, UnicodeDecodeError) as error:
         raise Unauthorized("malformed HTTP Basic credentials") from error
     username, sep, secret = decoded.partition(":")
-    if not sep:
+    if not sep or "\x00" in decoded:
         raise Unauthorized("malformed HTTP Basic credentials")
     return username, secret
 
@@ -107,7 +107,7 @@ async def run_query(
 def idempotency_key(request: Request) -> str | None:
     key = request.headers.get("idempotency-key") or request.headers.get("klarna-idempotency-key")
     if key is not None and not 1 <= len(key) <= 255:
-        raise IdempotencyKeyReused("Idempotency-Key must be 1 to 255 characters")
+        raise BadValue("Idempotency-Key must be 1 to 255 characters")
     return key
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from sqlalchemy import Connection
@@ -30,6 +32,29 @@ from paylater.orders.schemas import (
     UpdateAuthorizationRequest,
 )
 
+
+def _created(what: str, id_header: str) -> dict[int | str, dict[str, Any]]:
+    return {
+        **ERRORS,
+        201: {
+            "description": f"{what} created; the body is empty",
+            "headers": {
+                "Location": {
+                    "description": f"URL of the new {what.lower()}",
+                    "schema": {"type": "string"},
+                },
+                id_header: {
+                    "description": f"id of the new {what.lower()}",
+                    "schema": {"type": "string"},
+                },
+            },
+        },
+    }
+
+
+CAPTURED = _created("Capture", "Capture-Id")
+REFUNDED = _created("Refund", "Refund-Id")
+
 router = APIRouter(prefix="/ordermanagement/v1/orders", tags=["Order management"])
 
 
@@ -46,7 +71,7 @@ async def read_order(
     return json_response(data)
 
 
-@router.post("/{order_id}/captures", status_code=201, responses=ERRORS)
+@router.post("/{order_id}/captures", status_code=201, response_class=Response, responses=CAPTURED)
 async def capture(
     order_id: str,
     body: CaptureRequest,
@@ -128,7 +153,7 @@ async def add_shipping_info(
     return await run_command(request, caller, work)
 
 
-@router.post("/{order_id}/refunds", status_code=201, responses=ERRORS)
+@router.post("/{order_id}/refunds", status_code=201, response_class=Response, responses=REFUNDED)
 async def refund(
     order_id: str,
     body: RefundRequest,
