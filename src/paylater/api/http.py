@@ -95,11 +95,13 @@ def _authenticated(request: Request, caller: Caller, connection: Connection) -> 
 
 
 async def run_query(
-    request: Request, caller: Caller, work: Callable[[Connection, Merchant], T]
+    request: Request, caller: Caller, work: Callable[[Connection, Merchant, datetime], T]
 ) -> T:
-    """Authenticate and read in one read-only transaction."""
-    return await services(request).database.run_async(
-        lambda connection: work(connection, _authenticated(request, caller, connection)),
+    """Authenticate and read in one read-only transaction; ``work`` gets the clock's now."""
+    found = services(request)
+    now = found.clock.now()
+    return await found.database.run_async(
+        lambda connection: work(connection, _authenticated(request, caller, connection), now),
         readonly=True,
     )
 
@@ -119,7 +121,7 @@ def _stored(response: Response) -> dict[str, Any]:
 
 
 async def run_command(
-    request: Request, caller: Caller, work: Callable[[Connection, Merchant], Response]
+    request: Request, caller: Caller, work: Callable[[Connection, Merchant, datetime], Response]
 ) -> Response:
     """Authenticate and run one state-changing API call as a single transaction.
 
@@ -127,15 +129,15 @@ async def run_command(
     """
     found = services(request)
     key = idempotency_key(request)
+    now = found.clock.now()
     if key is None:
         return await found.database.run_async(
-            lambda connection: work(connection, _authenticated(request, caller, connection))
+            lambda connection: work(connection, _authenticated(request, caller, connection), now)
         )
     body = await request.body()
     digest = hashlib.sha256(
         request.method.encode() + b" " + request.url.path.encode() + b"\n" + body
     ).hexdigest()
-    now = found.clock.now()
 
     def unit(connection: Connection) -> Response:
         merchant = _authenticated(request, caller, connection)
@@ -168,7 +170,7 @@ async def run_command(
             )
         savepoint = connection.begin_nested()
         try:
-            response = work(connection, merchant)
+            response = work(connection, merchant, now)
             savepoint.commit()
         except DomainError as error:
             savepoint.rollback()
@@ -191,9 +193,8 @@ async def run_no_content(
     status: int = 204,
 ) -> Response:
     """A command whose success answer is an empty body (Klarna's 204s): ``change`` does the work."""
-    now = services(request).clock.now()
 
-    def work(connection: Connection, merchant: Merchant) -> Response:
+    def work(connection: Connection, merchant: Merchant, now: datetime) -> Response:
         change(connection, merchant, now)
         return Response(status_code=status)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -64,9 +65,8 @@ async def create_session(
     body: SessionRequest, request: Request, caller: Caller = Depends(api_caller)
 ) -> Response:
     """Create a payment session: the cart, and the plans it qualifies for."""
-    now = services(request).clock.now()
 
-    def work(connection: Connection, merchant: Merchant) -> Response:
+    def work(connection: Connection, merchant: Merchant, now: datetime) -> Response:
         created = service.create_session(connection, merchant.id, body, now=now)
         return json_response(
             {
@@ -84,12 +84,12 @@ async def read_session(
     session_id: str, request: Request, caller: Caller = Depends(api_caller)
 ) -> Response:
     """Read a session; its status reads `expired` 48 hours after creation."""
-    found = services(request)
-    now = found.clock.now()
     session = await run_query(
         request,
         caller,
-        lambda c, merchant: service.load_session(c, session_id, merchant_id=merchant.id, now=now),
+        lambda c, merchant, now: service.load_session(
+            c, session_id, merchant_id=merchant.id, now=now
+        ),
     )
     details = session["details"]
     return json_response(
@@ -141,9 +141,8 @@ async def create_order(
     caller: Caller = Depends(api_caller),
 ) -> Response:
     """Create an order from the shopper's authorization token."""
-    now = services(request).clock.now()
 
-    def work(connection: Connection, merchant: Merchant) -> Response:
+    def work(connection: Connection, merchant: Merchant, now: datetime) -> Response:
         order = service.create_order(connection, merchant.id, authorization_token, body, now=now)
         return json_response(created_order_body(order))
 
@@ -194,9 +193,8 @@ async def create_customer_token(
     caller: Caller = Depends(api_caller),
 ) -> Response:
     """Turn an authorization into a customer token for recurring orders."""
-    now = services(request).clock.now()
 
-    def work(connection: Connection, merchant: Merchant) -> Response:
+    def work(connection: Connection, merchant: Merchant, now: datetime) -> Response:
         token = tokens.create(connection, merchant.id, authorization_token, body, now=now)
         return json_response(
             {"token_id": token, "redirect_url": None, "payment_method_reference": token}
@@ -215,7 +213,7 @@ async def read_customer_token(
     token_id: str, request: Request, caller: Caller = Depends(api_caller)
 ) -> Response:
     data = await run_query(
-        request, caller, lambda c, merchant: tokens.read(c, merchant.id, token_id)
+        request, caller, lambda c, merchant, now: tokens.read(c, merchant.id, token_id)
     )
     return json_response(data)
 
@@ -234,7 +232,7 @@ async def cancel_customer_token(
 ) -> Response:
     """Cancel a customer token; no new orders can be made with it."""
 
-    def work(connection: Connection, merchant: Merchant) -> Response:
+    def work(connection: Connection, merchant: Merchant, now: datetime) -> Response:
         tokens.cancel(connection, merchant.id, token_id)
         return Response(status_code=202)
 
@@ -254,9 +252,8 @@ async def order_from_customer_token(
     caller: Caller = Depends(api_caller),
 ) -> Response:
     """Create a recurring order for the token's consumer; a new credit decision runs."""
-    now = services(request).clock.now()
 
-    def work(connection: Connection, merchant: Merchant) -> Response:
+    def work(connection: Connection, merchant: Merchant, now: datetime) -> Response:
         order = tokens.create_order(connection, merchant.id, token_id, body, now=now)
         return json_response(created_order_body(order))
 

@@ -67,7 +67,7 @@ def _issued(credential: service.IssuedCredential) -> dict[str, str]:
 @router.get("/merchant/v1/credentials", response_model=list[CredentialRead], responses=ERRORS)
 async def list_credentials(request: Request, caller: Caller = Depends(api_caller)) -> Response:
     rows = await run_query(
-        request, caller, lambda c, merchant: service.list_credentials(c, merchant.id)
+        request, caller, lambda c, merchant, now: service.list_credentials(c, merchant.id)
     )
     return json_response(
         [
@@ -89,12 +89,11 @@ async def create_credential(
     body: CredentialRequest, request: Request, caller: Caller = Depends(api_caller)
 ) -> Response:
     """Issue another API credential (rotation); the secret is shown only in this response."""
-    found = services(request)
-    now = found.clock.now()
+    key = services(request).settings.hashing_key
 
-    def work(connection: Connection, merchant: Merchant) -> Response:
+    def work(connection: Connection, merchant: Merchant, now: datetime) -> Response:
         issued = service.issue_credential(
-            connection, merchant.id, key=found.settings.hashing_key, at=now, label=body.label
+            connection, merchant.id, key=key, at=now, label=body.label
         )
         return json_response(_issued(issued), 201)
 
@@ -106,9 +105,8 @@ async def revoke_credential(
     username: str, request: Request, caller: Caller = Depends(api_caller)
 ) -> Response:
     """Revoke a credential; requests signed with it fail from now on."""
-    now = services(request).clock.now()
 
-    def work(connection: Connection, merchant: Merchant) -> Response:
+    def work(connection: Connection, merchant: Merchant, now: datetime) -> Response:
         service.revoke_credential(connection, merchant.id, username, at=now)
         return Response(status_code=204)
 

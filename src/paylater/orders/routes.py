@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -15,7 +16,6 @@ from paylater.api.http import (
     run_command,
     run_no_content,
     run_query,
-    services,
 )
 from paylater.checkout.routes import ERRORS
 from paylater.kit.errors import NotFound
@@ -63,10 +63,10 @@ async def read_order(
     order_id: str, request: Request, caller: Caller = Depends(api_caller)
 ) -> Response:
     """The order with its captures, refunds and the consumer's payment schedule."""
-    found = services(request)
-    now = found.clock.now()
     data = await run_query(
-        request, caller, lambda c, merchant: views.order_view(c, merchant.id, order_id, now=now)
+        request,
+        caller,
+        lambda c, merchant, now: views.order_view(c, merchant.id, order_id, now=now),
     )
     return json_response(data)
 
@@ -79,9 +79,8 @@ async def capture(
     caller: Caller = Depends(api_caller),
 ) -> Response:
     """Capture all or part of the remaining authorization (on shipment)."""
-    now = services(request).clock.now()
 
-    def work(connection: Connection, merchant: Merchant) -> Response:
+    def work(connection: Connection, merchant: Merchant, now: datetime) -> Response:
         capture_id = service.capture(
             connection,
             merchant,
@@ -103,12 +102,10 @@ async def capture(
 async def list_captures(
     order_id: str, request: Request, caller: Caller = Depends(api_caller)
 ) -> Response:
-    found = services(request)
-    now = found.clock.now()
     data = await run_query(
         request,
         caller,
-        lambda c, merchant: views.order_view(c, merchant.id, order_id, now=now)["captures"],
+        lambda c, merchant, now: views.order_view(c, merchant.id, order_id, now=now)["captures"],
     )
     return json_response(data)
 
@@ -123,7 +120,7 @@ async def read_capture(
     data = await run_query(
         request,
         caller,
-        lambda c, merchant: views.capture_by_id(c, merchant.id, order_id, capture_id),
+        lambda c, merchant, now: views.capture_by_id(c, merchant.id, order_id, capture_id),
     )
     if data is None:
         raise NotFound(f"no capture {capture_id} on order {order_id}")
@@ -140,7 +137,7 @@ async def add_shipping_info(
 ) -> Response:
     """Add tracking details to a capture."""
 
-    def work(connection: Connection, merchant: Merchant) -> Response:
+    def work(connection: Connection, merchant: Merchant, now: datetime) -> Response:
         service.add_shipping_info(
             connection,
             merchant,
@@ -161,9 +158,8 @@ async def refund(
     caller: Caller = Depends(api_caller),
 ) -> Response:
     """Refund up to the captured amount not yet refunded."""
-    now = services(request).clock.now()
 
-    def work(connection: Connection, merchant: Merchant) -> Response:
+    def work(connection: Connection, merchant: Merchant, now: datetime) -> Response:
         refund_id = service.refund(
             connection,
             merchant,
@@ -188,7 +184,9 @@ async def read_refund(
     caller: Caller = Depends(api_caller),
 ) -> Response:
     data = await run_query(
-        request, caller, lambda c, merchant: views.refund_by_id(c, merchant.id, order_id, refund_id)
+        request,
+        caller,
+        lambda c, merchant, now: views.refund_by_id(c, merchant.id, order_id, refund_id),
     )
     if data is None:
         raise NotFound(f"no refund {refund_id} on order {order_id}")
@@ -235,9 +233,8 @@ async def update_authorization(
     caller: Caller = Depends(api_caller),
 ) -> Response:
     """Set a new order amount; an increase is checked again."""
-    now = services(request).clock.now()
 
-    def work(connection: Connection, merchant: Merchant) -> Response:
+    def work(connection: Connection, merchant: Merchant, now: datetime) -> Response:
         service.update_authorization(
             connection,
             merchant,
@@ -258,7 +255,7 @@ async def update_merchant_references(
     request: Request,
     caller: Caller = Depends(api_caller),
 ) -> Response:
-    def work(connection: Connection, merchant: Merchant) -> Response:
+    def work(connection: Connection, merchant: Merchant, now: datetime) -> Response:
         service.update_merchant_references(
             connection,
             merchant,

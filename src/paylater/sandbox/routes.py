@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
@@ -46,10 +46,8 @@ async def authorize_session(
     limit, or too many purchases in a day decline; billing and shipping in different countries, or
     a first purchase above the review threshold, come back `PENDING`.
     """
-    clock = services(request).clock
-    now = clock.now()
 
-    def work(connection: Connection, merchant: Merchant) -> Response:
+    def work(connection: Connection, merchant: Merchant, now: datetime) -> Response:
         load_session(connection, session_id, merchant_id=merchant.id, now=now)
         outcome = checkout.authorize(connection, session_id, body, now=now, today=now.date())
         return json_response(
@@ -69,7 +67,7 @@ async def authorize_session(
 @router.get("/clock", response_model=ClockRead, responses=ERRORS)
 async def read_clock(request: Request, caller: Caller = Depends(api_caller)) -> Response:
     """The sandbox clock as every process sharing this database sees it."""
-    offset = await run_query(request, caller, lambda c, _merchant: service.stored_offset(c))
+    offset = await run_query(request, caller, lambda c, _merchant, _now: service.stored_offset(c))
     return json_response(
         {
             "now": services(request).clock.now().isoformat(),
@@ -86,7 +84,7 @@ async def advance_clock(
     found = services(request)
     delta = timedelta(days=body.days, hours=body.hours)
 
-    def work(connection: Connection, _merchant: Merchant) -> Response:
+    def work(connection: Connection, _merchant: Merchant, _now: datetime) -> Response:
         offset = service.advance(connection, delta)
         return json_response({"offset_seconds": int(offset.total_seconds())})
 
