@@ -17,10 +17,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-# Starlette's TestClient announces a move to httpx2; the client still works as documented.
-warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
-from fastapi.testclient import TestClient  # noqa: E402
 from sqlalchemy import create_engine, text
 
 from paylater.app import create_app
@@ -29,6 +25,10 @@ from paylater.db import Database, metadata, normalize_url
 from paylater.kit.clock import FixedClock
 from paylater.merchants import service as merchants
 from paylater.schema import import_models, migrate
+
+# Starlette's TestClient announces a move to httpx2; the client still works as documented.
+warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
+from fastapi.testclient import TestClient  # noqa: E402
 
 import_models()
 PG_URL = os.environ.get("PAYLATER_TEST_DATABASE_URL")

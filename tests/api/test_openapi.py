@@ -96,12 +96,21 @@ def test_openapi_lists_every_route_with_its_success_status(client: TestClient) -
 
 def test_documented_errors(client: TestClient) -> None:
     spec = client.get("/openapi.json").json()
+    schemes = spec["components"]["securitySchemes"]
+    assert schemes["merchantCredentials"] == {
+        "type": "http",
+        "scheme": "basic",
+        "description": "API username and secret",
+    }
+    assert schemes["adminToken"]["scheme"] == "bearer"
     for path, operations in spec["paths"].items():
         for method, operation in operations.items():
             responses = operation["responses"]
             if path == "/admin/v1/merchants":
+                assert operation["security"] == [{"adminToken": []}]
                 assert "401" in responses
                 continue
+            assert operation["security"] == [{"merchantCredentials": []}], (method, path)
             # Every merchant route needs credentials; every error is the Klarna shape.
             assert "401" in responses, (method, path)
             assert "404" in responses, (method, path)

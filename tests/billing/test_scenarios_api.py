@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
@@ -13,7 +14,16 @@ from paylater.db import Database
 from paylater.kit.clock import FixedClock
 from paylater.kit.money import Money
 from paylater.ledger.service import AccountKind, account, balance, balances_by_kind, verify
-from tests.api.flows import capture, order_consumer, place_order, read_order, refund
+from tests.api.flows import (
+    authorize,
+    capture,
+    consumer,
+    create_order,
+    order_consumer,
+    place_order,
+    read_order,
+    refund,
+)
 
 S1_CAPTURE = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 
@@ -232,3 +242,74 @@ def test_s6_refund_after_two_payments(
     assert report.ok, report
     totals = database.run(balances_by_kind)
     assert sum(v for (_, currency), v in totals.items() if currency == "SEK") == 0
+
+
+def _financing_order(
+    client: TestClient, merchant: dict[str, Any], clock: FixedClock, amount: int
+) -> str:
+    """A returning consumer (account a day old, so no new-account review) on 12 months."""
+    headers = merchant["headers"]
+    person = consumer("financing@example.com", monthly_income=6_000_000, monthly_expenses=1_000_000)
+    clock.set(datetime(2026, 12, 14, 12, 0, tzinfo=UTC))
+    _, first = authorize(client, headers, 10_000, plan="pay_later", person=person)
+    assert first["approved"]
+    clock.set(datetime(2026, 12, 15, 12, 0, tzinfo=UTC))
+    _, answer = authorize(
+        client, headers, amount, plan="financing", person=person, financing_months=12
+    )
+    assert (answer["approved"], answer["fraud_status"]) == (True, "ACCEPTED"), answer
+    created = create_order(client, headers, answer["authorization_token"], amount)
+    assert created.status_code == 200
+    assert created.json()["authorized_payment_method"]["number_of_installments"] == 12
+    order_id = str(created.json()["order_id"])
+    assert capture(client, headers, order_id, amount).status_code == 201
+    return order_id
+
+
+def test_s4_financing_in_sweden(
+    client: TestClient, merchant: dict[str, Any], database: Database, clock: FixedClock
+) -> None:
+    order_id = _financing_order(client, merchant, clock, 1_200_000)
+    schedule = _schedule(read_order(client, merchant["headers"], order_id))
+    assert len(schedule) == 12
+    assert {amount for _, amount, _, _ in schedule} == {111_104}  # 1,111.04 SEK a month
+    assert sum(amount for _, amount, _, _ in schedule) == 1_333_248  # 12,000.00 + 1,332.48
+    assert [due for due, *_ in schedule][:5] == [
+        "2027-01-15",
+        "2027-02-15",
+        "2027-03-15",
+        "2027-04-15",
+        "2027-05-17",  # the 15th is a Saturday
+    ]
+    assert schedule[-1][0] == "2027-12-15"
+    consumer_id = order_consumer(database, order_id)
+    receivable = database.run(
+        lambda c: balance(c, account(AccountKind.CONSUMER_RECEIVABLE, "SEK", consumer_id))
+    )
+    deferred = database.run(lambda c: balance(c, account(AccountKind.DEFERRED_INTEREST, "SEK")))
+    assert (receivable, deferred) == (1_333_248, -133_248)
+    assert database.run(verify).ok
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "a refund lowers financing instalments by the principal only: after a full refund "
+        "the consumer still owes the interest (orders/service.py refund, billing apply_refund)"
+    ),
+)
+def test_a_fully_refunded_financing_purchase_leaves_nothing_owed(
+    client: TestClient, merchant: dict[str, Any], database: Database, clock: FixedClock
+) -> None:
+    order_id = _financing_order(client, merchant, clock, 600_000)
+    clock.advance(timedelta(days=2))
+    assert refund(client, merchant["headers"], order_id, 600_000).status_code == 201
+    schedule = _schedule(read_order(client, merchant["headers"], order_id))
+    assert sum(amount for _, amount, _, _ in schedule) == 0
+    consumer_id = order_consumer(database, order_id)
+    assert (
+        database.run(
+            lambda c: balance(c, account(AccountKind.CONSUMER_RECEIVABLE, "SEK", consumer_id))
+        )
+        == 0
+    )

@@ -463,6 +463,24 @@ def test_update_authorization_increase_after_a_partial_capture(
     assert (order["order_amount"], order["remaining_authorized_amount"]) == (410000, 20000)
 
 
+def test_update_authorization_with_order_lines(
+    client: TestClient, merchant: dict[str, Any]
+) -> None:
+    headers = merchant["headers"]
+    order_id = place_order(client, headers, 100000)
+    lines = session_body(80000)["order_lines"]
+    path = f"{ORDERS}/{order_id}/authorization"
+    mismatch = client.patch(
+        path, headers=headers, json={"order_amount": 90000, "order_lines": lines}
+    )
+    assert_error(mismatch, 400, "BAD_VALUE")
+    answer = client.patch(path, headers=headers, json={"order_amount": 80000, "order_lines": lines})
+    assert answer.status_code == 204
+    order = read_order(client, headers, order_id)
+    assert order["order_amount"] == 80000
+    assert [line["total_amount"] for line in order["order_lines"]] == [80000]
+
+
 def test_update_authorization_on_a_cancelled_order(
     client: TestClient, merchant: dict[str, Any]
 ) -> None:
