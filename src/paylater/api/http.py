@@ -113,6 +113,17 @@ def idempotency_key(request: Request) -> str | None:
     return key
 
 
+def _claim_key(connection: Connection) -> Any:
+    name = connection.dialect.name
+    if name not in _CLAIM_STATEMENTS:
+        insert = insert_ignoring_duplicates(connection, idempotency_keys)
+        _CLAIM_STATEMENTS[name] = insert.returning(idempotency_keys.c.id)
+    return _CLAIM_STATEMENTS[name]
+
+
+_CLAIM_STATEMENTS: dict[str, Any] = {}
+
+
 def _stored(response: Response) -> dict[str, Any]:
     headers = {
         name: response.headers[name] for name in _REPLAYED_HEADERS if name in response.headers
@@ -142,12 +153,13 @@ async def run_command(
     def unit(connection: Connection) -> Response:
         merchant = _authenticated(request, caller, connection)
         merchant_id = merchant.id
-        inserted = connection.execute(
-            insert_ignoring_duplicates(connection, idempotency_keys).values(
-                merchant_id=merchant_id, key=key, request_hash=digest, created_at=now
-            )
-        ).rowcount
-        if not inserted:
+        # RETURNING tells reliably whether this request claimed the key (rowcount does not on
+        # every driver for INSERT … ON CONFLICT DO NOTHING).
+        claimed = connection.execute(
+            _claim_key(connection),
+            {"merchant_id": merchant_id, "key": key, "request_hash": digest, "created_at": now},
+        ).first()
+        if claimed is None:
             row = connection.execute(
                 select(
                     idempotency_keys.c.request_hash,
