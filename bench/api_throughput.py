@@ -144,8 +144,9 @@ def main() -> None:
     parser.add_argument("--database-url", default=None)
     parser.add_argument("--duration", type=int, default=15, help="seconds per run")
     parser.add_argument("--connections", default="8,32")
-    parser.add_argument("--pin", action="store_true",
-                        help="pin the server to CPU 0 and wrk to CPU 1")
+    parser.add_argument(
+        "--pin", action="store_true", help="pin the server to CPU 0 and wrk to CPU 1"
+    )
     parser.add_argument("--workers", type=int, default=1, help="API processes (PostgreSQL only)")
     args = parser.parse_args()
     pin = args.pin and (os.cpu_count() or 1) >= 2

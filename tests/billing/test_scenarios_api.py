@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
@@ -291,13 +290,6 @@ def test_s4_financing_in_sweden(
     assert database.run(verify).ok
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "a refund lowers financing instalments by the principal only: after a full refund "
-        "the consumer still owes the interest (orders/service.py refund, billing apply_refund)"
-    ),
-)
 def test_a_fully_refunded_financing_purchase_leaves_nothing_owed(
     client: TestClient, merchant: dict[str, Any], database: Database, clock: FixedClock
 ) -> None:
@@ -313,3 +305,19 @@ def test_a_fully_refunded_financing_purchase_leaves_nothing_owed(
         )
         == 0
     )
+
+
+def test_a_partial_refund_of_financing_cancels_interest_in_proportion(
+    client: TestClient, merchant: dict[str, Any], database: Database, clock: FixedClock
+) -> None:
+    order_id = _financing_order(client, merchant, clock, 600_000)
+    schedule = _schedule(read_order(client, merchant["headers"], order_id))
+    total_before = sum(amount for _, amount, _, _ in schedule)
+    interest_before = total_before - 600_000
+    assert refund(client, merchant["headers"], order_id, 150_000).status_code == 201
+    schedule = _schedule(read_order(client, merchant["headers"], order_id))
+    cancelled = (interest_before * 150_000 + 300_000) // 600_000  # a quarter, rounded
+    assert sum(amount for _, amount, _, _ in schedule) == total_before - 150_000 - cancelled
+    deferred = database.run(lambda c: balance(c, account(AccountKind.DEFERRED_INTEREST, "SEK")))
+    assert deferred == -(interest_before - cancelled)
+    assert database.run(verify).ok

@@ -62,8 +62,11 @@ class Order:
         return self.status in ("AUTHORIZED", "PART_CAPTURED") and now < self.expires_at
 
     def shown_status(self, now: datetime) -> str:
+        # At expiry what remains authorized is released.
         if self.status == "AUTHORIZED" and now >= self.expires_at:
             return "EXPIRED"
+        if self.status == "PART_CAPTURED" and now >= self.expires_at:
+            return "CAPTURED"
         return self.status
 
 

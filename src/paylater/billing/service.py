@@ -16,7 +16,7 @@ from sqlalchemy import Connection, func, select
 from paylater.billing.models import instalments, payment_plans
 from paylater.fastsql import execute
 from paylater.kit.ids import new_uuid
-from paylater.kit.money import Money
+from paylater.kit.money import Money, round_minor
 from paylater.ledger.service import AccountKind, Posting, account, post
 from paylater.plans.allocation import Slot, allocate_payment, allocate_refund
 from paylater.plans.schedule import PlanType, build_schedule
@@ -36,6 +36,7 @@ class CreatedPlan:
 class RefundEffect:
     receivable_reduction: int
     payback: int
+    interest_cancelled: int = 0
 
 
 def create_plan(
@@ -122,10 +123,54 @@ def _status(amount: int, paid: int) -> str:
     return "paid" if paid >= amount else "open"
 
 
-def apply_refund(connection: Connection, order_id: str, refund: int) -> RefundEffect:
-    """Lower the order's instalments from the last unpaid one; return what is paid back."""
+def _cancel_interest(
+    connection: Connection, order_id: str, refund: int, outstanding_principal: int
+) -> int:
+    """Financing: the share of not-yet-due interest that a refund of principal cancels.
+
+    Interest is cancelled in proportion to the principal refunded (all of it on a full refund),
+    taken from the latest plan first; plans without interest are untouched.
+    """
+    plans = connection.execute(
+        select(payment_plans.c.id, payment_plans.c.interest)
+        .where(payment_plans.c.order_id == order_id)
+        .where(payment_plans.c.interest > 0)
+        .order_by(payment_plans.c.created_at.desc(), payment_plans.c.id.desc())
+        .with_for_update()
+    ).all()
+    remaining = sum(int(plan.interest) for plan in plans)
+    if not remaining or outstanding_principal <= 0:
+        return 0
+    if refund >= outstanding_principal:
+        cancelled = remaining
+    else:
+        cancelled = round_minor(Decimal(remaining) * refund / outstanding_principal)
+    left = cancelled
+    for plan in plans:
+        taken = min(int(plan.interest), left)
+        if taken:
+            connection.execute(
+                payment_plans.update()
+                .where(payment_plans.c.id == plan.id)
+                .values(interest=payment_plans.c.interest - taken)
+            )
+            left -= taken
+    return cancelled
+
+
+def apply_refund(
+    connection: Connection, order_id: str, refund: int, *, outstanding_principal: int
+) -> RefundEffect:
+    """Lower the order's instalments from the last unpaid one; return what is paid back.
+
+    ``outstanding_principal`` is what was captured and not yet refunded before this refund; on a
+    financing plan the interest on the refunded principal is cancelled with it.
+    """
+    interest_cancelled = _cancel_interest(connection, order_id, refund, outstanding_principal)
     rows = _order_instalments(connection, order_id)
-    allocation = allocate_refund([Slot(amount, paid) for _, amount, paid in rows], refund)
+    allocation = allocate_refund(
+        [Slot(amount, paid) for _, amount, paid in rows], refund + interest_cancelled
+    )
     for (instalment_id, amount, paid), new_amount in zip(rows, allocation.new_amounts, strict=True):
         if new_amount != amount:
             # What was paid beyond the new amount is paid back, so it no longer counts as paid.
@@ -136,7 +181,7 @@ def apply_refund(connection: Connection, order_id: str, refund: int) -> RefundEf
                 .values(amount=new_amount, paid_amount=kept, status=_status(new_amount, kept))
             )
     _close_finished_plans(connection, order_id)
-    return RefundEffect(allocation.receivable_reduction, allocation.payback)
+    return RefundEffect(allocation.receivable_reduction, allocation.payback, interest_cancelled)
 
 
 def _close_finished_plans(connection: Connection, order_id: str) -> None:

@@ -97,6 +97,8 @@ def create_order(
         raise Rejected("the customer token is cancelled")
     if request.purchase_currency != found["purchase_currency"]:
         raise BadValue("purchase_currency does not match the customer token")
+    if request.purchase_country != found["purchase_country"]:
+        raise BadValue("purchase_country does not match the customer token")
     rules = country_rules(request.purchase_country, request.purchase_currency)
     consumer = get_consumer(connection, found["consumer_id"])
     plan = PlanType(found["plan"])

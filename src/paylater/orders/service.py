@@ -92,9 +92,14 @@ def insert_order(
 
 
 def effective_status(order: dict[str, Any], now: datetime) -> str:
-    """The order's status as of ``now``: an authorization past its expiry reads EXPIRED."""
-    if order["status"] == "AUTHORIZED" and order["expires_at"] <= now:
-        return "EXPIRED"
+    """The order's status as of ``now``, with an expired authorization's remainder released."""
+    if order["expires_at"] <= now:
+        # What remains authorized is released at expiry: nothing captured → EXPIRED, else the
+        # order is what was captured.
+        if order["status"] == "AUTHORIZED":
+            return "EXPIRED"
+        if order["status"] == "PART_CAPTURED":
+            return "CAPTURED"
     return str(order["status"])
 
 
@@ -131,10 +136,10 @@ def capture(
     status = effective_status(order, now)
     if order["fraud_status"] != Outcome.ACCEPTED.value:
         raise CaptureNotAllowed(f"order fraud_status is {order['fraud_status']}")
+    if order["status"] in _CAPTURABLE and order["expires_at"] <= now:
+        raise CaptureNotAllowed("the authorization has expired")
     if status not in _CAPTURABLE:
         raise CaptureNotAllowed(f"order is {status}")
-    if order["expires_at"] <= now:
-        raise CaptureNotAllowed("the authorization has expired")
     remaining = order["order_amount"] - order["captured_amount"]
     if amount < 1:
         raise BadValue("captured_amount must be at least 1")
@@ -235,7 +240,7 @@ def refund(
         raise RefundNotAllowed(
             f"refunded_amount {amount} exceeds the captured amount not yet refunded ({refundable})"
         )
-    effect = billing.apply_refund(connection, order_id, amount)
+    effect = billing.apply_refund(connection, order_id, amount, outstanding_principal=refundable)
     currency = order["purchase_currency"]
     refund_id = new_uuid()
     connection.execute(
@@ -267,6 +272,10 @@ def refund(
             Posting(
                 account(AccountKind.CONSUMER_PAYABLE, currency, order["consumer_id"]),
                 Money(-effect.payback, currency),
+            ),
+            Posting(
+                account(AccountKind.DEFERRED_INTEREST, currency),
+                Money(effect.interest_cancelled, currency),
             ),
         ],
     )

@@ -72,7 +72,10 @@ def order_view(
         "order_id": order["id"],
         "status": status,
         "fraud_status": order["fraud_status"],
-        "order_amount": order["order_amount"],
+        # An expired partial capture released the rest: the order is what was captured.
+        "order_amount": order["captured_amount"]
+        if status == "CAPTURED" and order["status"] == "PART_CAPTURED"
+        else order["order_amount"],
         "original_order_amount": order["original_order_amount"],
         "captured_amount": order["captured_amount"],
         "refunded_amount": order["refunded_amount"],
