@@ -11,6 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from paylater import __version__
 from paylater.api.http import Services, domain_error_response, error_body, json_response
@@ -32,6 +33,23 @@ amounts are integers in minor units, credentials are HTTP Basic (API username an
 POST accepts `Idempotency-Key` (or `Klarna-Idempotency-Key`), and errors read
 `{"error_code", "error_messages", "correlation_id"}`.
 """
+
+
+class RefuseNulInPath:
+    """No identifier contains NUL; refuse such paths before PostgreSQL meets them mid-transaction.
+
+    A plain ASGI middleware: Starlette's decorator-style middleware costs a task group per request.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and "\x00" in scope["path"]:
+            response = json_response(error_body("NOT_FOUND", ["no such resource"]), 404)
+            await response(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
 
 
 def _validation_messages(error: RequestValidationError) -> list[str]:
@@ -60,13 +78,7 @@ def create_app(
     )
     app.state.services = Services(settings=settings, database=database, clock=clock)
 
-    @app.middleware("http")
-    async def _refuse_nul_in_path(request: Request, call_next: Any) -> Response:
-        # No identifier contains NUL; PostgreSQL would refuse it deep inside a transaction.
-        if "\x00" in request.url.path:
-            return json_response(error_body("NOT_FOUND", ["no such resource"]), 404)
-        response: Response = await call_next(request)
-        return response
+    app.add_middleware(RefuseNulInPath)
 
     @app.exception_handler(DomainError)
     async def _domain_error(_request: Request, error: DomainError) -> Response:
