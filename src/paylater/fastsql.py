@@ -1,4 +1,4 @@
-"""A lean execution path for prebuilt statements on SQLite.
+"""A lean execution path for prebuilt statements (SQLite and PostgreSQL through psycopg).
 
 SQLAlchemy Core costs ~15–25 µs per statement in Python around a ~1–3 µs SQLite call; on the
 checkout hot path (dozens of statements per flow, one writer) that overhead is most of the
@@ -60,18 +60,20 @@ class FastResult:
 
 
 class _Plan:
-    __slots__ = ("binds", "processors", "row_type", "sql", "statement")
+    __slots__ = ("binds", "named", "processors", "row_type", "sql", "statement")
 
     def __init__(self, statement: ClauseElement, connection: Connection, keys: Sequence[str]):
         dialect = connection.dialect
         compiled: Any = statement.compile(dialect=dialect, column_keys=list(keys))
         self.statement = statement  # keeps id(statement) from being reused while cached
         self.sql = str(compiled)
-        if "POSTCOMPILE" in self.sql or compiled.positiontup is None:
+        if "POSTCOMPILE" in self.sql or compiled.escaped_bind_names:
             raise _Unsupported
+        # qmark (SQLite) binds by position, pyformat (psycopg) by name.
+        self.named = compiled.positiontup is None
         processors = compiled._bind_processors
         self.binds: list[tuple[str, Processor, Any]] = []
-        for name in compiled.positiontup:
+        for name in compiled.binds if self.named else compiled.positiontup:
             bind = compiled.binds[name]
             default = _MISSING if bind.required or bind.callable else bind.value
             self.binds.append((name, processors.get(name), default))
@@ -89,13 +91,15 @@ class _Plan:
                 for column in compiled._result_columns
             ]
 
-    def parameters(self, values: Mapping[str, Any]) -> tuple[Any, ...]:
+    def parameters(self, values: Mapping[str, Any]) -> tuple[Any, ...] | dict[str, Any]:
         out = []
         for name, processor, default in self.binds:
             value = values.get(name, default)
             if value is _MISSING:
                 raise _Unsupported
             out.append(processor(value) if processor is not None else value)
+        if self.named:
+            return {bind[0]: value for bind, value in zip(self.binds, out, strict=True)}
         return tuple(out)
 
 
@@ -122,7 +126,7 @@ def execute(
     parameters: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None = None,
 ) -> Any:
     """Execute a module-level (prebuilt) statement; the result has first/one/all/scalar."""
-    if connection.dialect.name != "sqlite":
+    if connection.dialect.name not in ("sqlite", "postgresql"):
         return connection.execute(statement, parameters)
     batch: list[Mapping[str, Any]] | None = None
     sample: Mapping[str, Any] = {}
