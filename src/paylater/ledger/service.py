@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, bindparam, func, select
 
 from paylater.db import insert_ignoring_duplicates
 from paylater.fastsql import execute
@@ -31,6 +31,9 @@ class AccountKind(StrEnum):
 
 
 _INSERT_POSTINGS = postings.insert()
+_EXISTING_ACCOUNTS = select(ledger_accounts.c.key).where(
+    ledger_accounts.c.key.in_(bindparam("keys", expanding=True))
+)
 _INSERT_ENTRY = journal_entries.insert()
 
 
@@ -112,7 +115,17 @@ def post(
                 "balance": 0,
             }
         )
-    execute(connection, insert_ignoring_duplicates(connection, ledger_accounts), account_rows)
+    # Read first, insert only what is missing: on PostgreSQL an INSERT … ON CONFLICT that meets a
+    # busy account row (its balance being updated by another transaction) waits for that
+    # transaction, while a plain read does not.
+    # (SQLite has one writer, so there it inserts directly.)
+    missing = account_rows
+    if connection.dialect.name == "postgresql":
+        keys = [row["key"] for row in account_rows]
+        existing = set(connection.execute(_EXISTING_ACCOUNTS, {"keys": keys}).scalars().all())
+        missing = [row for row in account_rows if row["key"] not in existing]
+    if missing:
+        execute(connection, insert_ignoring_duplicates(connection, ledger_accounts), missing)
     execute(
         connection,
         _INSERT_POSTINGS,
