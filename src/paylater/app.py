@@ -22,6 +22,7 @@ from paylater.db import Database
 from paylater.kit.clock import Clock, SystemClock
 from paylater.kit.errors import DomainError
 from paylater.merchants.routes import router as merchants_router
+from paylater.notifications.routes import router as webhooks_router
 from paylater.orders.routes import router as orders_router
 from paylater.plans.schedule import PlanType
 from paylater.sandbox.routes import router as sandbox_router
@@ -98,6 +99,7 @@ def create_app(
     app.include_router(checkout_router)
     app.include_router(orders_router)
     app.include_router(merchants_router)
+    app.include_router(webhooks_router)
     if settings.sandbox:
         app.include_router(sandbox_router)
 

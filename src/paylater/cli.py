@@ -11,9 +11,10 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from paylater import jobs
 from paylater.config import Settings
 from paylater.db import Database
-from paylater.kit.clock import SystemClock
+from paylater.kit.clock import Clock, SystemClock
 from paylater.ledger import service as ledger
 from paylater.merchants import service as merchants
 from paylater.sandbox import service as sandbox
@@ -22,9 +23,11 @@ app = typer.Typer(help="paylater: buy now, pay later platform.", no_args_is_help
 merchants_app = typer.Typer(help="Merchants and their API credentials.", no_args_is_help=True)
 ledger_app = typer.Typer(help="The double-entry ledger.", no_args_is_help=True)
 clock_app = typer.Typer(help="The sandbox clock.", no_args_is_help=True)
+jobs_app = typer.Typer(help="Background jobs: the outbox and the work queue.", no_args_is_help=True)
 app.add_typer(merchants_app, name="merchants")
 app.add_typer(ledger_app, name="ledger")
 app.add_typer(clock_app, name="clock")
+app.add_typer(jobs_app, name="jobs")
 console = Console()
 
 DEMO_MERCHANT_ID = "mer_demo"
@@ -96,7 +99,8 @@ def demo() -> None:
     console.print(f"  API username: [bold]{credentials['username']}[/bold]")
     console.print(f"  API secret:   [bold]{credentials['secret']}[/bold]")
     console.print(f"  (also in {settings.data_dir / 'demo-credentials.json'})")
-    _serve(settings, database)
+    console.print("background worker: e-mails and webhooks are delivered by this process")
+    _serve(settings, database, embedded_worker=True)
 
 
 @app.command()
@@ -127,22 +131,34 @@ def serve(
     _serve(settings, _database(settings))
 
 
-def _serve(settings: Settings, database: Database) -> None:
+def _serve(settings: Settings, database: Database, *, embedded_worker: bool = False) -> None:
+    """Serve the API; the embedded default also runs the job worker in a thread of this process."""
     import uvicorn
 
     from paylater.app import create_app, tune_garbage_collector
+    from paylater.jobs import BackgroundWorker, Worker, load_handler_modules
 
     app = create_app(settings, database)
+    background: BackgroundWorker | None = None
+    if embedded_worker:
+        load_handler_modules()
+        clock = app.state.services.clock
+        background = BackgroundWorker(Worker(database, clock=clock, settings=settings))
+        background.start()
     tune_garbage_collector()
-    uvicorn.run(
-        app,
-        host=settings.host,
-        port=settings.port,
-        access_log=settings.log_requests,
-        log_level="warning",
-        loop="uvloop",
-        http="httptools",
-    )
+    try:
+        uvicorn.run(
+            app,
+            host=settings.host,
+            port=settings.port,
+            access_log=settings.log_requests,
+            log_level="warning",
+            loop="uvloop",
+            http="httptools",
+        )
+    finally:
+        if background is not None:
+            background.stop()
 
 
 @merchants_app.command("create")
@@ -263,6 +279,102 @@ def clock_show() -> None:
     """Print the sandbox clock."""
     offset = _database(Settings()).run(sandbox.stored_offset, readonly=True)
     console.print(f"{SystemClock().now() + offset:%Y-%m-%d %H:%M} UTC (offset {offset})")
+
+
+def _clock(settings: Settings, database: Database) -> Clock:
+    return sandbox.shared_clock(database) if settings.sandbox else SystemClock()
+
+
+@app.command()
+def worker(
+    once: Annotated[bool, typer.Option("--once", help="Run every due job, then exit")] = False,
+    worker_id: Annotated[
+        str | None, typer.Option(help="Name in the jobs table (default host:pid:random)")
+    ] = None,
+    poll_interval: Annotated[
+        float, typer.Option(min=0.01, help="Seconds between polls when idle")
+    ] = 1.0,
+    batch: Annotated[int, typer.Option(min=1, help="Jobs claimed per transaction")] = 10,
+    lease_seconds: Annotated[
+        float, typer.Option(min=0.1, help="A claimed job is another worker's after this long")
+    ] = jobs.DEFAULT_LEASE.total_seconds(),
+    handlers: Annotated[
+        list[str] | None,
+        typer.Option("--handlers", help="Extra module registering job handlers (repeatable)"),
+    ] = None,
+) -> None:
+    """Run background jobs until SIGTERM or SIGINT (the current job finishes first)."""
+    import logging
+    import threading
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    settings = Settings()
+    database = _database(settings)
+    jobs.load_handler_modules((*jobs.DEFAULT_HANDLER_MODULES, *(handlers or ())))
+    runner = jobs.Worker(
+        database,
+        clock=_clock(settings, database),
+        settings=settings,
+        worker_id=worker_id,
+        batch_size=batch,
+        lease=timedelta(seconds=lease_seconds),
+        poll_interval=poll_interval,
+    )
+    stop = threading.Event()
+    console.print(f"worker {runner.worker_id}: kinds {', '.join(jobs.registered_kinds())}")
+    with jobs.stop_on_signals(stop):
+        if once:
+            runner.drain(stop)
+        else:
+            runner.run(stop)
+    summary = ", ".join(f"{n} {outcome}" for outcome, n in sorted(runner.outcomes.items()))
+    console.print(f"worker {runner.worker_id} stopped: {summary or 'no jobs'}")
+
+
+@jobs_app.command("list")
+def jobs_list(
+    status: Annotated[
+        str | None, typer.Option(help="queued, running, done, failed or dead")
+    ] = None,
+    kind: Annotated[str | None, typer.Option(help="Job kind, e.g. email.send")] = None,
+    limit: Annotated[int, typer.Option(min=1)] = 50,
+) -> None:
+    """The most recent jobs, with their status, attempts and last error."""
+    if status is not None and status not in jobs.STATUSES:
+        raise typer.BadParameter(f"status must be one of {', '.join(jobs.STATUSES)}")
+    database = _database(Settings())
+    found, counts = database.run(
+        lambda c: (
+            jobs.list_jobs(c, status=status, kind=kind, limit=limit),
+            jobs.counts_by_status(c),
+        ),
+        readonly=True,
+    )
+    # One line per job, never wrapped or cropped: ids stay whole for `jobs retry` and grep.
+    for job in found:
+        error = (job.last_error or "").strip().splitlines()
+        console.print(
+            f"{job.id}  {job.kind:<20} {job.status:<7} {job.attempts:>3}/{job.max_attempts:<3} "
+            f"{job.run_at:%Y-%m-%d %H:%M:%S}  {error[-1] if error else ''}".rstrip(),
+            soft_wrap=True,
+            markup=False,
+            highlight=False,
+        )
+    console.print(", ".join(f"{n} {name}" for name, n in sorted(counts.items())) or "no jobs")
+
+
+@jobs_app.command("retry")
+def jobs_retry(job_id: str) -> None:
+    """Run a failed or dead job again as soon as a worker is free (one more attempt)."""
+    settings = Settings()
+    database = _database(settings)
+    now = _clock(settings, database).now()
+    try:
+        job = database.run(lambda c: jobs.retry(c, job_id, now))
+    except (jobs.JobNotFound, jobs.JobNotRetryable) as error:
+        console.print(f"[red]{error}[/red]")
+        raise typer.Exit(1) from None
+    console.print(f"job {job.id} ({job.kind}) is {job.status}, due now")
 
 
 def main() -> None:

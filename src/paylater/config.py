@@ -25,6 +25,15 @@ class Settings(BaseSettings):
     # Threads serving database work on PostgreSQL (SQLite runs one writer inline).
     db_pool_size: int = 16
     log_requests: bool = False
+    # E-mail: SMTP when a host is set; otherwise the dev inbox (the messages table) only.
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_starttls: bool = False
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    mail_from: str = "paylater <no-reply@paylater.localhost>"
+    # Webhook endpoints must be public https URLs; local development and tests may allow loopback.
+    webhooks_allow_loopback: bool = False
 
     @cached_property
     def hashing_key(self) -> bytes:

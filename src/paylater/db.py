@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -96,7 +97,9 @@ class Database:
                 json_deserializer=orjson.loads,
             )
         self._limiter: anyio.CapacityLimiter | None = None
-        self._writer: GroupCommitWriter | None = None
+        self._writers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, GroupCommitWriter] = (
+            weakref.WeakKeyDictionary()
+        )
         self._pool_size = pool_size
 
     @property
@@ -136,9 +139,13 @@ class Database:
         if self.is_sqlite:
             if readonly:
                 return self.run(work, readonly=True)
-            if self._writer is None:
-                self._writer = GroupCommitWriter(self)
-            return await self._writer.submit(work)
+            # One writer per event loop: its task and futures belong to that loop. (Two loops on
+            # one database — two test clients, say — then share SQLite's lock like two processes.)
+            loop = asyncio.get_running_loop()
+            writer = self._writers.get(loop)
+            if writer is None:
+                writer = self._writers[loop] = GroupCommitWriter(self)
+            return await writer.submit(work)
         if self._limiter is None:
             self._limiter = anyio.CapacityLimiter(self._pool_size)
         return await anyio.to_thread.run_sync(

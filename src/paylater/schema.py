@@ -19,8 +19,10 @@ def import_models() -> None:
     from paylater.checkout import models as _checkout  # noqa: F401
     from paylater.consumers import models as _consumers  # noqa: F401
     from paylater.credit import models as _credit  # noqa: F401
+    from paylater.jobs import models as _jobs  # noqa: F401
     from paylater.ledger import models as _ledger  # noqa: F401
     from paylater.merchants import models as _merchants  # noqa: F401
+    from paylater.notifications import models as _notifications  # noqa: F401
     from paylater.orders import models as _orders  # noqa: F401
     from paylater.sandbox import models as _sandbox  # noqa: F401
 

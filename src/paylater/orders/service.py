@@ -32,6 +32,7 @@ from paylater.kit.ids import new_uuid
 from paylater.kit.money import Money, round_minor
 from paylater.ledger.service import AccountKind, Posting, account, post
 from paylater.merchants.service import Merchant
+from paylater.notifications import webhooks
 from paylater.orders.models import captures, orders, refunds
 from paylater.plans.schedule import PlanType
 
@@ -217,6 +218,20 @@ def capture(
             "b_status": "CAPTURED" if captured == order["order_amount"] else "PART_CAPTURED",
         },
     )
+    webhooks.emit(
+        connection,
+        merchant.id,
+        "order.captured",
+        {
+            "order_id": order_id,
+            "capture_id": capture_id,
+            "captured_amount": amount,
+            "purchase_currency": currency,
+            "merchant_reference1": order["merchant_reference1"],
+            "shipping_info": shipping_info,
+        },
+        at=now,
+    )
     return capture_id
 
 
@@ -284,6 +299,19 @@ def refund(
         .where(orders.c.id == order_id)
         .values(refunded_amount=order["refunded_amount"] + amount)
     )
+    webhooks.emit(
+        connection,
+        merchant.id,
+        "order.refunded",
+        {
+            "order_id": order_id,
+            "refund_id": refund_id,
+            "refunded_amount": amount,
+            "purchase_currency": currency,
+            "merchant_reference1": order["merchant_reference1"],
+        },
+        at=now,
+    )
     return refund_id
 
 
@@ -296,6 +324,13 @@ def cancel(connection: Connection, merchant: Merchant, order_id: str, *, now: da
             f"this one is {status}" + ("; refund instead" if order["captured_amount"] else "")
         )
     connection.execute(orders.update().where(orders.c.id == order_id).values(status="CANCELLED"))
+    webhooks.emit(
+        connection,
+        merchant.id,
+        "order.cancelled",
+        {"order_id": order_id, "merchant_reference1": order["merchant_reference1"]},
+        at=now,
+    )
 
 
 def release_remaining(

@@ -1,0 +1,229 @@
+"""E-mail: queued with the state change that causes it, sent by the worker after commit.
+
+:func:`queue_email` writes the ``messages`` row (what the consumer's portal lists) and an
+``email.send`` job in the caller's transaction. The job's handler sends through the
+:class:`EmailSender` chosen by the settings — :class:`SmtpSender` when ``PAYLATER_SMTP_HOST`` is
+set, else :class:`DevInboxSender` (the messages table is the inbox) — and stamps ``sent_at``.
+Delivery is at least once: a worker that dies after the SMTP server accepted the message but
+before its commit sends it again, with the same ``Message-ID`` (derived from the message id) and
+``Date``, which mail systems use to recognise the duplicate.
+"""
+
+from __future__ import annotations
+
+import smtplib
+import ssl
+from dataclasses import dataclass
+from datetime import datetime
+from email.message import EmailMessage
+from email.utils import format_datetime, parseaddr
+from typing import Any, Protocol
+
+from sqlalchemy import Connection, select, update
+
+from paylater.config import Settings
+from paylater.fastsql import execute
+from paylater.jobs import JobContext, PermanentFailure, enqueue, register_external
+from paylater.kit.errors import BadValue
+from paylater.kit.ids import new_uuid
+from paylater.notifications.models import messages
+
+SEND_EMAIL = "email.send"
+# 30 s, 1 min, … then every 6 h: about a day and a half of trying before the job is dead.
+EMAIL_MAX_ATTEMPTS = 15
+
+
+@dataclass(frozen=True)
+class OutgoingEmail:
+    message_id: str
+    to: str
+    subject: str
+    text: str
+    html: str | None
+    locale: str
+    created_at: datetime
+
+
+class EmailSender(Protocol):
+    """Hands one e-mail to its transport; raises on failure (the job is retried)."""
+
+    def send(self, email: OutgoingEmail) -> None: ...
+
+
+class DevInboxSender:
+    """The default without SMTP: the ``messages`` row is the delivered e-mail (dev inbox)."""
+
+    def send(self, email: OutgoingEmail) -> None:
+        return None
+
+
+class SmtpSender:
+    """Sends through an SMTP server with the standard library (optionally STARTTLS and login)."""
+
+    def __init__(
+        self,
+        host: str,
+        port: int = 25,
+        *,
+        from_address: str,
+        starttls: bool = False,
+        username: str | None = None,
+        password: str | None = None,
+        timeout: float = 30.0,
+    ) -> None:
+        self.host = host
+        self.port = port
+        self.from_address = from_address
+        self.starttls = starttls
+        self.username = username
+        self.password = password
+        self.timeout = timeout
+
+    def build(self, email: OutgoingEmail) -> EmailMessage:
+        """The MIME message: plain text, plus an HTML alternative when there is one."""
+        message = EmailMessage()
+        message["From"] = self.from_address
+        message["To"] = email.to
+        message["Subject"] = email.subject
+        message["Date"] = format_datetime(email.created_at)
+        message["Message-ID"] = message_id_header(email.message_id, self.from_address)
+        message.set_content(email.text)
+        if email.html is not None:
+            message.add_alternative(email.html, subtype="html")
+        # After the body: setting content moves Content-* headers into the parts.
+        message["Content-Language"] = email.locale
+        return message
+
+    def send(self, email: OutgoingEmail) -> None:
+        message = self.build(email)
+        with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
+            if self.starttls:
+                smtp.starttls(context=ssl.create_default_context())
+            if self.username:
+                smtp.login(self.username, self.password or "")
+            try:
+                smtp.send_message(message)
+            except smtplib.SMTPRecipientsRefused as refused:
+                codes = [code for code, _text in refused.recipients.values()]
+                if codes and all(code >= 500 for code in codes):
+                    raise PermanentFailure(f"recipient refused: {refused.recipients}") from refused
+                raise
+
+
+def message_id_header(message_id: str, from_address: str) -> str:
+    """``<message-id@sender-domain>``: stable for a message, so a resend is recognisable."""
+    _name, address = parseaddr(from_address)
+    domain = address.rpartition("@")[2] or "paylater.localhost"
+    return f"<{message_id}@{domain}>"
+
+
+def sender_for(settings: Settings) -> EmailSender:
+    """The configured sender: SMTP when ``PAYLATER_SMTP_HOST`` is set, else the dev inbox."""
+    if settings.smtp_host:
+        return SmtpSender(
+            settings.smtp_host,
+            settings.smtp_port,
+            from_address=settings.mail_from,
+            starttls=settings.smtp_starttls,
+            username=settings.smtp_username,
+            password=settings.smtp_password,
+        )
+    return DevInboxSender()
+
+
+def _check_header(name: str, value: str, limit: int) -> None:
+    if not value or len(value) > limit or "\r" in value or "\n" in value:
+        raise BadValue(f"{name} must be 1 to {limit} characters on one line")
+
+
+_INSERT_MESSAGE = messages.insert()
+
+
+def queue_email(
+    connection: Connection,
+    *,
+    to: str,
+    subject: str,
+    text: str,
+    html: str | None = None,
+    consumer_id: str | None = None,
+    kind: str,
+    locale: str,
+    at: datetime,
+    dedupe_key: str | None = None,
+) -> str | None:
+    """Queue an e-mail in the caller's transaction; returns the message id.
+
+    Writes the ``messages`` row and an ``email.send`` job together, so the e-mail is sent if and
+    only if the transaction commits. With a ``dedupe_key`` (e.g. ``reminder:<instalment>:<day>``)
+    a second call with the same key adds nothing and returns ``None``.
+    """
+    _check_header("to", to, 254)
+    if "@" not in to or any(character.isspace() for character in to):
+        raise BadValue("to must be an e-mail address")
+    _check_header("subject", subject, 255)
+    message_id = new_uuid()
+    job_id = enqueue(
+        connection,
+        SEND_EMAIL,
+        {"message_id": message_id},
+        run_at=at,
+        dedupe_key=dedupe_key,
+        max_attempts=EMAIL_MAX_ATTEMPTS,
+    )
+    if job_id is None:
+        return None
+    execute(
+        connection,
+        _INSERT_MESSAGE,
+        {
+            "id": message_id,
+            "consumer_id": consumer_id,
+            "to_address": to,
+            "locale": locale,
+            "subject": subject,
+            "text_body": text,
+            "html_body": html,
+            "kind": kind,
+            "created_at": at,
+            "sent_at": None,
+        },
+    )
+    return message_id
+
+
+class SendEmail:
+    """The ``email.send`` job: load the message, send it outside any transaction, stamp it."""
+
+    def load(
+        self, connection: Connection, payload: Any, context: JobContext
+    ) -> OutgoingEmail | None:
+        row = connection.execute(
+            select(messages).where(messages.c.id == payload["message_id"])
+        ).first()
+        if row is None:
+            raise PermanentFailure(f"message {payload['message_id']} does not exist")
+        if row.sent_at is not None:
+            return None  # sent by an earlier run that committed
+        return OutgoingEmail(
+            message_id=row.id,
+            to=row.to_address,
+            subject=row.subject,
+            text=row.text_body,
+            html=row.html_body,
+            locale=row.locale,
+            created_at=row.created_at,
+        )
+
+    def perform(self, loaded: OutgoingEmail, context: JobContext) -> None:
+        sender_for(context.settings).send(loaded)
+
+    def record(self, connection: Connection, loaded: OutgoingEmail, context: JobContext) -> None:
+        connection.execute(
+            update(messages)
+            .where(messages.c.id == loaded.message_id, messages.c.sent_at.is_(None))
+            .values(sent_at=context.clock.now())
+        )
+
+
+register_external(SEND_EMAIL, SendEmail())
