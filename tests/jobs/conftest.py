@@ -24,6 +24,8 @@ def effects_table(database: Database) -> Iterator[None]:
 @pytest.fixture
 def make_worker(database: Database, clock: FixedClock, settings: Settings) -> Callable[..., Worker]:
     def make(worker_id: str = "worker-1", **options: Any) -> Worker:
+        # The daily run is tested on its own (test_daily.py); here only the jobs a test queues.
+        options.setdefault("schedule_daily", False)
         return Worker(database, clock=clock, settings=settings, worker_id=worker_id, **options)
 
     return make

@@ -10,6 +10,7 @@ import secrets
 import signal
 import socket
 import threading
+import time
 import traceback
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -23,6 +24,7 @@ from sqlalchemy import Connection
 
 from paylater.config import Settings
 from paylater.db import Database
+from paylater.jobs.daily import schedule_due_days
 from paylater.jobs.queue import DEFAULT_LEASE, Job, claim, mark_done, mark_failed, release
 from paylater.jobs.registry import (
     ExternalHandler,
@@ -44,7 +46,11 @@ DEAD = "dead"  # out of attempts
 LOST = "lost"  # the lease ran out and the job may be another worker's now; nothing was kept
 
 # Modules whose import registers the built-in handlers.
-DEFAULT_HANDLER_MODULES = ("paylater.notifications.email", "paylater.notifications.webhooks")
+DEFAULT_HANDLER_MODULES = (
+    "paylater.notifications.email",
+    "paylater.notifications.webhooks",
+    "paylater.orders.service",
+)
 
 
 class LeaseLost(Exception):
@@ -171,6 +177,8 @@ class Worker:
     every registered kind), so a worker never burns the attempts of a job it cannot run.
     """
 
+    DAILY_CHECK_SECONDS = 30.0
+
     def __init__(
         self,
         database: Database,
@@ -182,6 +190,7 @@ class Worker:
         lease: timedelta = DEFAULT_LEASE,
         poll_interval: float = 1.0,
         kinds: tuple[str, ...] | None = None,
+        schedule_daily: bool = True,
     ) -> None:
         if batch_size < 1:
             raise ValueError("batch_size must be at least 1")
@@ -194,9 +203,16 @@ class Worker:
         self.poll_interval = poll_interval
         self.kinds = kinds
         self.outcomes: Counter[str] = Counter()
+        self.schedule_daily = schedule_daily
+        self._days_checked_at = float("-inf")
 
     def claim(self) -> list[Job]:
-        """Claim the next batch of due jobs for this worker."""
+        """Claim the next batch of due jobs for this worker (scheduling due daily runs first)."""
+        moment = time.monotonic()
+        if self.schedule_daily and moment - self._days_checked_at >= self.DAILY_CHECK_SECONDS:
+            now = self.clock.now()
+            self.database.run(lambda connection: schedule_due_days(connection, now=now))
+            self._days_checked_at = moment
         return claim(
             self.database,
             self.worker_id,

@@ -8,7 +8,7 @@ instalments first and posts the reverse, paying back what the consumer paid beyo
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -21,6 +21,7 @@ from paylater.credit import service as credit
 from paylater.credit.countries import rules_for
 from paylater.credit.rules import Outcome
 from paylater.fastsql import execute
+from paylater.jobs.daily import daily_task
 from paylater.kit.errors import (
     BadValue,
     CaptureNotAllowed,
@@ -483,18 +484,48 @@ def add_shipping_info(
     )
 
 
-def expire_authorizations(connection: Connection, *, now: datetime) -> int:
-    """Release every authorization past its expiry: nothing captured → EXPIRED, else the rest."""
-    expired = connection.execute(
-        orders.update()
-        .where(orders.c.status == "AUTHORIZED")
+@daily_task("orders.expire_authorizations")
+def expire_authorizations(connection: Connection, day: date, now: datetime) -> int:
+    """Release every authorization past its expiry and tell the merchant.
+
+    Nothing captured → EXPIRED; partly captured → the order becomes what was captured. Only
+    orders still open are touched, so running it twice changes nothing the second time.
+    """
+    due = connection.execute(
+        select(
+            orders.c.id,
+            orders.c.merchant_id,
+            orders.c.status,
+            orders.c.order_amount,
+            orders.c.captured_amount,
+            orders.c.merchant_reference1,
+            orders.c.purchase_currency,
+        )
+        .where(orders.c.status.in_(_CAPTURABLE))
         .where(orders.c.expires_at <= now)
-        .values(status="EXPIRED")
-    ).rowcount
-    released = connection.execute(
-        orders.update()
-        .where(orders.c.status == "PART_CAPTURED")
-        .where(orders.c.expires_at <= now)
-        .values(order_amount=orders.c.captured_amount, status="CAPTURED")
-    ).rowcount
-    return int(expired) + int(released)
+        .order_by(orders.c.expires_at)
+        .with_for_update()
+    ).all()
+    for order in due:
+        expired = order.status == "AUTHORIZED"
+        connection.execute(
+            orders.update()
+            .where(orders.c.id == order.id)
+            .values(
+                status="EXPIRED" if expired else "CAPTURED",
+                order_amount=order.order_amount if expired else order.captured_amount,
+            )
+        )
+        webhooks.emit(
+            connection,
+            order.merchant_id,
+            "order.authorization_expired",
+            {
+                "order_id": order.id,
+                "released_amount": order.order_amount - order.captured_amount,
+                "purchase_currency": order.purchase_currency,
+                "merchant_reference1": order.merchant_reference1,
+            },
+            at=now,
+        )
+    return len(due)

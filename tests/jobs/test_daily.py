@@ -1,0 +1,97 @@
+"""The daily run: once per day whatever the number of workers; expiry releases authorizations."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from paylater.config import Settings
+from paylater.db import Database
+from paylater.jobs import DONE, Worker
+from paylater.jobs.daily import DAILY
+from paylater.jobs.models import jobs
+from paylater.kit.clock import FixedClock
+from paylater.ledger.service import verify
+from paylater.notifications.webhook_models import webhook_events
+from paylater.orders.models import orders
+from tests.api.flows import capture, place_order
+
+
+def _worker(database: Database, clock: FixedClock, settings: Settings, name: str) -> Worker:
+    worker = Worker(database, clock=clock, settings=settings, worker_id=name)
+    worker.DAILY_CHECK_SECONDS = 0.0  # check for due days on every claim
+    return worker
+
+
+def _expiry_events(database: Database) -> int:
+    return int(
+        database.run(
+            lambda c: c.execute(
+                select(func.count()).where(webhook_events.c.type == "order.authorization_expired")
+            ).scalar_one()
+        )
+    )
+
+
+def test_expired_authorizations_are_released_once_per_day(
+    client: TestClient,
+    merchant: dict[str, Any],
+    database: Database,
+    clock: FixedClock,
+    settings: Settings,
+) -> None:
+    headers = merchant["headers"]
+    untouched = place_order(client, headers, 100_000)
+    partly = place_order(
+        client,
+        headers,
+        100_000,
+        person={
+            "email": "bo@example.com",
+            "given_name": "Bo",
+            "family_name": "Ek",
+            "date_of_birth": "1985-01-01",
+        },
+    )
+    assert capture(client, headers, partly, 40_000).status_code == 201
+    first, second = _worker(database, clock, settings, "a"), _worker(database, clock, settings, "b")
+
+    first.drain()
+    assert _expiry_events(database) == 0  # nothing has expired yet: the day ran and did nothing
+
+    clock.advance(timedelta(days=29))
+    first.drain()
+    second.drain()
+    rows = dict(
+        database.run(
+            lambda c: c.execute(
+                select(orders.c.id, orders.c.status).where(orders.c.id.in_([untouched, partly]))
+            ).all()
+        )
+    )
+    assert rows == {untouched: "EXPIRED", partly: "CAPTURED"}
+    amount = database.run(
+        lambda c: c.execute(select(orders.c.order_amount).where(orders.c.id == partly)).scalar_one()
+    )
+    assert amount == 40_000
+    assert _expiry_events(database) == 2
+
+    clock.advance(timedelta(days=3))
+    second.drain()
+    first.drain()
+    assert _expiry_events(database) == 2  # later days find nothing more to release
+    days = database.run(
+        lambda c: c.execute(
+            select(jobs.c.dedupe_key, jobs.c.status)
+            .where(jobs.c.kind == DAILY)
+            .order_by(jobs.c.dedupe_key)
+        ).all()
+    )
+    start = clock.now().date() - timedelta(days=32)
+    # Every day in turn, each once, although two workers and a moved clock scheduled them.
+    assert [day for day, _ in days] == [(start + timedelta(days=n)).isoformat() for n in range(33)]
+    assert {status for _, status in days} == {DONE}
+    assert database.run(verify).ok
