@@ -184,9 +184,14 @@ def test_overdue_debt_declines(
     headers = merchant["headers"]
     order_id = place_order(client, headers, 50_000, plan="pay_later")
     assert capture(client, headers, order_id, 50_000).status_code == 201  # due 2026-12-31
+    # Grace for transfers in flight: 3 Swedish business days after the due date — Jan 4, 5
+    # and 7 (New Year's Day and Epiphany are holidays) — so it is overdue from Jan 8.
     clock.set(clock.now().replace(year=2026, month=12, day=31))
     _, on_due_day = authorize(client, headers, 10_000, plan="pay_later")
     assert on_due_day["approved"] is True
+    clock.set(clock.now().replace(year=2027, month=1, day=7))
+    _, last_day_of_grace = authorize(client, headers, 10_000, plan="pay_later")
+    assert last_day_of_grace["approved"] is True
     clock.advance(timedelta(days=1))
     _, overdue = authorize(client, headers, 10_000, plan="pay_later")
     assert overdue["approved"] is False

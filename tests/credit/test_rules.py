@@ -16,6 +16,7 @@ from paylater.credit.rules import (
     decide_offer,
     exposure_limit,
 )
+from paylater.credit.service import overdue_cutoff
 from paylater.plans.schedule import PlanType
 
 
@@ -205,3 +206,16 @@ def test_offer_decision() -> None:
     assert foreign.reason_codes == ["CURRENCY", "AMOUNT_OUT_OF_RANGE"]
     huge = decide_offer(SE, currency="SEK", amount=10_000_001, age=30)
     assert (huge.outcome, huge.reason_codes) == (Outcome.REJECTED, ["AMOUNT_OUT_OF_RANGE"])
+
+
+@pytest.mark.parametrize(
+    ("today", "cutoff"),
+    [
+        # S8: due Friday 2027-01-15, grace 18-20 January, overdue from the 21st.
+        ("2027-01-20", "2027-01-14"),
+        ("2027-01-21", "2027-01-17"),
+        ("2027-01-22", "2027-01-18"),
+    ],
+)
+def test_overdue_only_after_the_grace_period(today: str, cutoff: str) -> None:
+    assert overdue_cutoff(date.fromisoformat(today), "SE") == date.fromisoformat(cutoff)

@@ -24,6 +24,7 @@ from paylater.db import UTCDateTime
 from paylater.fastsql import execute
 from paylater.kit.ids import new_uuid
 from paylater.orders.models import orders
+from paylater.plans.calendar import add_business_days
 from paylater.plans.schedule import PlanType
 
 _OPEN_ORDER_STATUSES = ("AUTHORIZED", "PART_CAPTURED")
@@ -121,7 +122,7 @@ _OVERDUE = _scalar(
     select(func.count())
     .where(instalments.c.consumer_id == _CONSUMER)
     .where(instalments.c.status == "open")
-    .where(instalments.c.due_date < bindparam("today", type_=Date()))
+    .where(instalments.c.due_date <= bindparam("overdue_cutoff", type_=Date()))
 )
 _REPAID_ON_TIME = _scalar(
     select(func.coalesce(func.sum(instalments.c.paid_amount), 0))
@@ -154,6 +155,22 @@ _PROFILE = select(
     _BY_CONSUMER.label("by_consumer"),
     _BY_DEVICE.label("by_device"),
 )
+
+
+GRACE_BUSINESS_DAYS = 3
+
+
+def overdue_cutoff(today: date, country: str, grace: int = GRACE_BUSINESS_DAYS) -> date:
+    """The latest due date whose grace period (business days for transfers in flight) is over.
+
+    An instalment due on or before it and still unpaid is overdue today; one due later may still
+    be paid by a transfer on its way (due Friday 2027-01-15 in Sweden: grace 18–20, overdue from
+    the 21st).
+    """
+    day = today - timedelta(days=1)
+    while add_business_days(day, grace, country) >= today:
+        day -= timedelta(days=1)
+    return day
 
 
 def exposure(connection: Connection, consumer_id: str, *, now: datetime) -> int:
@@ -199,7 +216,7 @@ def authorize(
             "email": consumer.email,
             "device_id": device_id or "",
             "now": now,
-            "today": today,
+            "overdue_cutoff": overdue_cutoff(today, rules.country),
             "since": now - timedelta(days=1),
         },
     ).one()
