@@ -49,7 +49,7 @@ LOST = "lost"  # the lease ran out and the job may be another worker's now; noth
 DEFAULT_HANDLER_MODULES = (
     "paylater.notifications.email",
     "paylater.notifications.webhooks",
-    "paylater.orders.service",
+    "paylater.orders.deadlines",
 )
 
 
@@ -194,6 +194,7 @@ class Worker:
     ) -> None:
         if batch_size < 1:
             raise ValueError("batch_size must be at least 1")
+        load_handler_modules()  # the product's handlers and daily tasks, whoever starts us
         self.database = database
         self.clock = clock
         self.settings = settings

@@ -8,7 +8,7 @@ instalments first and posts the reverse, paying back what the consumer paid beyo
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -21,7 +21,7 @@ from paylater.credit import service as credit
 from paylater.credit.countries import rules_for
 from paylater.credit.rules import Outcome
 from paylater.fastsql import execute
-from paylater.jobs.daily import daily_task
+from paylater.jobs.queue import enqueue
 from paylater.kit.errors import (
     BadValue,
     CaptureNotAllowed,
@@ -39,7 +39,9 @@ from paylater.plans.schedule import PlanType
 
 AUTHORIZATION_VALIDITY = timedelta(days=28)
 MAXIMUM_AUTHORIZATION_AGE = timedelta(days=180)
-_CAPTURABLE = ("AUTHORIZED", "PART_CAPTURED")
+CAPTURABLE = ("AUTHORIZED", "PART_CAPTURED")
+FRAUD_REVIEW_DEADLINE = "orders.fraud_review_deadline"
+FRAUD_REVIEW_WINDOW = timedelta(hours=24)
 _INSTALMENT_COUNT = {PlanType.pay_in_3.value: 3, PlanType.pay_in_4.value: 4}
 _ORDER = select(orders).where(orders.c.id == bindparam("id"))
 _ORDER_FOR_UPDATE = _ORDER.with_for_update()
@@ -90,6 +92,15 @@ def insert_order(
         "expires_at": now + AUTHORIZATION_VALIDITY,
     }
     execute(connection, _INSERT_ORDER, values)
+    if fraud_status == Outcome.PENDING.value:
+        enqueue(
+            connection,
+            FRAUD_REVIEW_DEADLINE,
+            {"order_id": values["id"]},
+            run_at=now + FRAUD_REVIEW_WINDOW,
+            dedupe_key=values["id"],
+            created_at=now,
+        )
     return values
 
 
@@ -138,9 +149,9 @@ def capture(
     status = effective_status(order, now)
     if order["fraud_status"] != Outcome.ACCEPTED.value:
         raise CaptureNotAllowed(f"order fraud_status is {order['fraud_status']}")
-    if order["status"] in _CAPTURABLE and order["expires_at"] <= now:
+    if order["status"] in CAPTURABLE and order["expires_at"] <= now:
         raise CaptureNotAllowed("the authorization has expired")
-    if status not in _CAPTURABLE:
+    if status not in CAPTURABLE:
         raise CaptureNotAllowed(f"order is {status}")
     remaining = order["order_amount"] - order["captured_amount"]
     if amount < 1:
@@ -360,7 +371,7 @@ def extend_authorization(
     """Push the expiry to 28 days from now, never past 180 days after creation."""
     order = load_order(connection, merchant.id, order_id, lock=True)
     status = effective_status(order, now)
-    if status not in _CAPTURABLE or order["expires_at"] <= now:
+    if status not in CAPTURABLE or order["expires_at"] <= now:
         raise NotAllowed(
             f"cannot extend the authorization of an order that is {status}"
             if order["expires_at"] > now
@@ -390,7 +401,7 @@ def update_authorization(
     """Change the authorized amount; an increase is a new credit decision."""
     order = load_order(connection, merchant.id, order_id, lock=True)
     status = effective_status(order, now)
-    if status not in _CAPTURABLE:
+    if status not in CAPTURABLE:
         raise NotAllowed(f"cannot update the authorization of an order that is {status}")
     if order_amount < order["captured_amount"] or order_amount < 1:
         raise NotAllowed(
@@ -482,50 +493,3 @@ def add_shipping_info(
         .where(captures.c.id == capture_id)
         .values(shipping_info=list(row.shipping_info) + shipping_info)
     )
-
-
-@daily_task("orders.expire_authorizations")
-def expire_authorizations(connection: Connection, day: date, now: datetime) -> int:
-    """Release every authorization past its expiry and tell the merchant.
-
-    Nothing captured → EXPIRED; partly captured → the order becomes what was captured. Only
-    orders still open are touched, so running it twice changes nothing the second time.
-    """
-    due = connection.execute(
-        select(
-            orders.c.id,
-            orders.c.merchant_id,
-            orders.c.status,
-            orders.c.order_amount,
-            orders.c.captured_amount,
-            orders.c.merchant_reference1,
-            orders.c.purchase_currency,
-        )
-        .where(orders.c.status.in_(_CAPTURABLE))
-        .where(orders.c.expires_at <= now)
-        .order_by(orders.c.expires_at)
-        .with_for_update()
-    ).all()
-    for order in due:
-        expired = order.status == "AUTHORIZED"
-        connection.execute(
-            orders.update()
-            .where(orders.c.id == order.id)
-            .values(
-                status="EXPIRED" if expired else "CAPTURED",
-                order_amount=order.order_amount if expired else order.captured_amount,
-            )
-        )
-        webhooks.emit(
-            connection,
-            order.merchant_id,
-            "order.authorization_expired",
-            {
-                "order_id": order.id,
-                "released_amount": order.order_amount - order.captured_amount,
-                "purchase_currency": order.purchase_currency,
-                "merchant_reference1": order.merchant_reference1,
-            },
-            at=now,
-        )
-    return len(due)
