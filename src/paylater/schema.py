@@ -25,6 +25,7 @@ def import_models() -> None:
     from paylater.notifications import models as _notifications  # noqa: F401
     from paylater.orders import models as _orders  # noqa: F401
     from paylater.sandbox import models as _sandbox  # noqa: F401
+    from paylater.servicing import models as _servicing  # noqa: F401
 
 
 def alembic_config(database: Database) -> Config:

@@ -1,4 +1,4 @@
-"""Migration 0002 creates exactly the tables the models describe."""
+"""The migrations create exactly the tables the models describe."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from alembic.migration import MigrationContext
 
 from paylater.db import Database, metadata
 
-TABLES = {"jobs", "messages"}
+TABLES = {"jobs", "messages", "notices", "fees", "pauses", "instalments", "orders"}
 
 
 def _table_of(diff: Any) -> str | None:

@@ -5,12 +5,14 @@ from __future__ import annotations
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     Column,
     ForeignKey,
     Index,
     Integer,
     String,
     Table,
+    true,
 )
 
 from paylater.db import UTCDateTime, metadata
@@ -37,6 +39,8 @@ orders = Table(
     Column("details", JSON, nullable=False),  # order_lines, addresses, merchant_urls
     Column("merchant_reference1", String(255), nullable=False, default=""),
     Column("merchant_reference2", String(255), nullable=False, default=""),
+    # Whether the terms the consumer accepted include the reminder fee (Sweden asks for it).
+    Column("fees_agreed", Boolean, nullable=False, default=True, server_default=true()),
     Column("created_at", UTCDateTime(), nullable=False),
     Column("expires_at", UTCDateTime(), nullable=False),
     Index("ix_orders_merchant_created", "merchant_id", "created_at"),

@@ -67,6 +67,7 @@ def insert_order(
     now: datetime,
     authorization_token: str | None = None,
     customer_token: str | None = None,
+    fees_agreed: bool = True,
 ) -> dict[str, Any]:
     values: dict[str, Any] = {
         "id": new_uuid(),
@@ -88,6 +89,7 @@ def insert_order(
         "details": details,
         "merchant_reference1": data.merchant_reference1 or "",
         "merchant_reference2": data.merchant_reference2 or "",
+        "fees_agreed": fees_agreed,
         "created_at": now,
         "expires_at": now + AUTHORIZATION_VALIDITY,
     }

@@ -1,0 +1,74 @@
+"""What servicing remembers: notices sent per due date, fees charged, and pauses."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    UniqueConstraint,
+)
+
+from paylater.db import UTCDateTime, metadata
+
+# One row per reminder e-mail an instalment got for one due date: the unique key is what makes
+# the daily run safe to repeat (a moved due date gets its own notices).
+notices = Table(
+    "notices",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("instalment_id", String(36), ForeignKey("instalments.id"), nullable=False),
+    Column("order_id", String(36), nullable=False),
+    Column("consumer_id", String(32), nullable=False),
+    Column("kind", String(20), nullable=False),  # upcoming | due | overdue_1 | overdue_2 | …
+    Column("due_date", Date, nullable=False),
+    Column("day", Date, nullable=False),
+    Column("fee_amount", BigInteger, nullable=False, default=0),
+    Column("message_id", String(36), nullable=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    UniqueConstraint("instalment_id", "kind", "due_date", name="uq_notices_instalment_kind_due"),
+    Index("ix_notices_order", "order_id"),
+)
+
+# Reminder and late fees. At most one per instalment and day (the unique key), within the
+# country's caps per instalment and per order.
+fees = Table(
+    "fees",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("instalment_id", String(36), ForeignKey("instalments.id"), nullable=False),
+    Column("order_id", String(36), nullable=False),
+    Column("consumer_id", String(32), nullable=False),
+    Column("kind", String(12), nullable=False),  # reminder | late
+    Column("amount", BigInteger, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("day", Date, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    UniqueConstraint("instalment_id", "day", name="uq_fees_instalment_day"),
+    Index("ix_fees_order", "order_id"),
+)
+
+# A reported problem holds a purchase: no reminders or fees, its unpaid due dates moved.
+pauses = Table(
+    "pauses",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("order_id", String(36), ForeignKey("orders.id"), nullable=False),
+    Column("consumer_id", String(32), nullable=False),
+    Column("reason", String(32), nullable=False),
+    Column("note", String(500), nullable=False, default=""),
+    Column("starts_on", Date, nullable=False),
+    Column("ends_on", Date, nullable=False),  # the first day the purchase is no longer paused
+    Column("days", Integer, nullable=False),  # how far due dates were moved, extensions included
+    Column("status", String(10), nullable=False),  # active | ended
+    Column("ended_on", Date, nullable=True),
+    Column("end_reason", String(32), nullable=True),  # expired | operator | refund | dispute
+    Column("created_at", UTCDateTime(), nullable=False),
+    Index("ix_pauses_order_status", "order_id", "status"),
+    Index("ix_pauses_status_ends", "status", "ends_on"),
+)
