@@ -15,8 +15,10 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from paylater import __version__
 from paylater.api.http import Services, domain_error_response, error_body, json_response
+from paylater.bank.routes import router as bank_router
 from paylater.checkout.routes import router as checkout_router
 from paylater.checkout.service import PLAN_NAMES
+from paylater.collections.routes import router as collections_router
 from paylater.config import Settings
 from paylater.db import Database
 from paylater.kit.clock import Clock, SystemClock
@@ -24,9 +26,11 @@ from paylater.kit.errors import DomainError
 from paylater.merchants.routes import router as merchants_router
 from paylater.notifications.routes import router as webhooks_router
 from paylater.orders.routes import router as orders_router
+from paylater.payments.routes import router as payments_router
 from paylater.plans.schedule import PlanType
 from paylater.sandbox.routes import router as sandbox_router
 from paylater.sandbox.service import shared_clock
+from paylater.servicing.routes import router as servicing_router
 
 DESCRIPTION = """
 paylater's merchant API follows the shapes of Klarna's Payments v1 and Order Management v1:
@@ -100,6 +104,10 @@ def create_app(
     app.include_router(orders_router)
     app.include_router(merchants_router)
     app.include_router(webhooks_router)
+    app.include_router(servicing_router)
+    app.include_router(payments_router)
+    app.include_router(collections_router)
+    app.include_router(bank_router)
     if settings.sandbox:
         app.include_router(sandbox_router)
 

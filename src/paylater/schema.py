@@ -15,8 +15,10 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 def import_models() -> None:
     """Import every table module so the shared metadata knows the whole schema."""
     from paylater.api import models as _api  # noqa: F401
+    from paylater.bank import models as _bank  # noqa: F401
     from paylater.billing import models as _billing  # noqa: F401
     from paylater.checkout import models as _checkout  # noqa: F401
+    from paylater.collections import models as _collections  # noqa: F401
     from paylater.consumers import models as _consumers  # noqa: F401
     from paylater.credit import models as _credit  # noqa: F401
     from paylater.jobs import models as _jobs  # noqa: F401
@@ -24,6 +26,7 @@ def import_models() -> None:
     from paylater.merchants import models as _merchants  # noqa: F401
     from paylater.notifications import models as _notifications  # noqa: F401
     from paylater.orders import models as _orders  # noqa: F401
+    from paylater.payments import models as _payments  # noqa: F401
     from paylater.sandbox import models as _sandbox  # noqa: F401
     from paylater.servicing import models as _servicing  # noqa: F401
 

@@ -21,6 +21,7 @@ class CountryRules:
     country: str
     currency: str
     locale: str
+    timezone: str  # IANA name; the country's daily run starts at its local midnight
     # Inclusive (min, max) order amount per plan, minor units.
     plan_ranges: dict[PlanType, tuple[int, int]]
     financing_rate: Decimal  # nominal yearly rate, e.g. Decimal("0.199")
@@ -38,13 +39,20 @@ class CountryRules:
 
 
 def _rules(
-    country: str, currency: str, locale: str, unit: int, rate: str, setup_fee: int = 0
+    country: str,
+    currency: str,
+    locale: str,
+    timezone: str,
+    unit: int,
+    rate: str,
+    setup_fee: int = 0,
 ) -> CountryRules:
     """Defaults scaled by ``unit``: the number of minor units in roughly one euro of value."""
     return CountryRules(
         country=country,
         currency=currency,
         locale=locale,
+        timezone=timezone,
         plan_ranges={
             PlanType.pay_now: (1 * unit, 10_000 * unit),
             PlanType.pay_later: (1 * unit, 1_500 * unit),
@@ -63,19 +71,19 @@ def _rules(
 _DEFAULTS: dict[str, CountryRules] = {
     rules.country: rules
     for rules in (
-        _rules("SE", "SEK", "sv-SE", 1_000, "0.199", 19_500),
-        _rules("NO", "NOK", "nb-NO", 1_000, "0.199", 0),
-        _rules("DK", "DKK", "da-DK", 750, "0.159", 0),
-        _rules("FI", "EUR", "fi-FI", 100, "0.149", 0),
-        _rules("DE", "EUR", "de-DE", 100, "0.119", 0),
-        _rules("AT", "EUR", "de-AT", 100, "0.119", 0),
-        _rules("NL", "EUR", "nl-NL", 100, "0.129", 0),
-        _rules("BE", "EUR", "fr-BE", 100, "0.129", 0),
-        _rules("FR", "EUR", "fr-FR", 100, "0.159", 0),
-        _rules("ES", "EUR", "es-ES", 100, "0.159", 0),
-        _rules("IT", "EUR", "it-IT", 100, "0.149", 0),
-        _rules("GB", "GBP", "en-GB", 100, "0.189", 0),
-        _rules("US", "USD", "en-US", 100, "0.199", 0),
+        _rules("SE", "SEK", "sv-SE", "Europe/Stockholm", 1_000, "0.199", 19_500),
+        _rules("NO", "NOK", "nb-NO", "Europe/Oslo", 1_000, "0.199", 0),
+        _rules("DK", "DKK", "da-DK", "Europe/Copenhagen", 750, "0.159", 0),
+        _rules("FI", "EUR", "fi-FI", "Europe/Helsinki", 100, "0.149", 0),
+        _rules("DE", "EUR", "de-DE", "Europe/Berlin", 100, "0.119", 0),
+        _rules("AT", "EUR", "de-AT", "Europe/Vienna", 100, "0.119", 0),
+        _rules("NL", "EUR", "nl-NL", "Europe/Amsterdam", 100, "0.129", 0),
+        _rules("BE", "EUR", "fr-BE", "Europe/Brussels", 100, "0.129", 0),
+        _rules("FR", "EUR", "fr-FR", "Europe/Paris", 100, "0.159", 0),
+        _rules("ES", "EUR", "es-ES", "Europe/Madrid", 100, "0.159", 0),
+        _rules("IT", "EUR", "it-IT", "Europe/Rome", 100, "0.149", 0),
+        _rules("GB", "GBP", "en-GB", "Europe/London", 100, "0.189", 0),
+        _rules("US", "USD", "en-US", "America/New_York", 100, "0.199", 0),
     )
 }
 

@@ -50,6 +50,10 @@ DEFAULT_HANDLER_MODULES = (
     "paylater.notifications.email",
     "paylater.notifications.webhooks",
     "paylater.orders.deadlines",
+    "paylater.servicing.tasks",
+    "paylater.payments.tasks",
+    "paylater.collections.tasks",
+    "paylater.bank.tasks",
 )
 
 

@@ -94,7 +94,9 @@ def upgrade() -> None:
         sa.Column("ended_on", sa.Date(), nullable=True),
         sa.Column("end_reason", sa.String(length=32), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(["order_id"], ["orders.id"], name=op.f("fk_pauses_order_id_orders")),
+        sa.ForeignKeyConstraint(
+            ["order_id"], ["orders.id"], name=op.f("fk_pauses_order_id_orders")
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_pauses")),
     )
     op.create_index("ix_pauses_order_status", "pauses", ["order_id", "status"])

@@ -1,0 +1,1 @@
+"""Overdue debt: ageing buckets, blocking new purchases, and the collections export."""

@@ -1,0 +1,1 @@
+"""Consumer payments by card: payment methods, the processor adapter, and autopay."""
