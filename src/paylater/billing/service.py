@@ -13,11 +13,13 @@ from decimal import Decimal
 
 from sqlalchemy import Connection, func, select
 
+from paylater.billing.messages import PAYMENT_RECEIVED
 from paylater.billing.models import instalments, payment_plans
 from paylater.fastsql import execute
 from paylater.kit.ids import new_uuid
 from paylater.kit.money import Money, round_minor
 from paylater.ledger.service import AccountKind, Posting, account, post
+from paylater.notifications.consumer_mail import email_consumer
 from paylater.plans.allocation import Slot, allocate_payment, allocate_refund
 from paylater.plans.schedule import PlanType, build_schedule
 
@@ -220,11 +222,13 @@ def record_payment(
     payment: Money,
     at: datetime,
     channel: str,
+    payment_id: str | None = None,
 ) -> int:
     """Apply money received from the consumer to the order's earliest unpaid instalments.
 
-    What exceeds the order's debt becomes a credit owed back to the consumer. Returns the amount
-    applied to instalments.
+    What exceeds the order's debt becomes a credit owed back to the consumer, and the consumer
+    gets the "payment received" e-mail (once per ``payment_id`` when one is given). Returns the
+    amount applied to instalments.
     """
     rows = _order_instalments(connection, order_id)
     allocation = allocate_payment([Slot(amount, paid) for _, amount, paid in rows], payment.minor)
@@ -259,6 +263,18 @@ def record_payment(
                 Money(-allocation.credit, currency),
             ),
         ],
+    )
+    email_consumer(
+        connection,
+        consumer_id=consumer_id,
+        kind=PAYMENT_RECEIVED,
+        values={
+            "amount": payment,
+            "order_ref": order_id[:8],
+            "outstanding": Money(outstanding(connection, order_id), currency),
+        },
+        at=at,
+        dedupe_key=payment_id,
     )
     return applied_total
 

@@ -1,0 +1,34 @@
+"""E-mails about payments, in the consumer's language."""
+
+from __future__ import annotations
+
+from paylater.notifications.consumer_mail import register_templates
+
+PAYMENT_RECEIVED = "payment.received"
+
+register_templates(
+    PAYMENT_RECEIVED,
+    {
+        "en": (
+            "Payment received: {amount}",
+            "Hello {name},\n\nWe have received your payment of {amount} for your purchase"
+            " {order_ref}. Thank you.\n\nStill to pay on this purchase: {outstanding}.\n",
+        ),
+        "sv": (
+            "Betalning mottagen: {amount}",
+            "Hej {name},\n\nVi har tagit emot din betalning på {amount} för ditt köp"
+            " {order_ref}. Tack!\n\nKvar att betala för köpet: {outstanding}.\n",
+        ),
+        "fr": (
+            "Paiement reçu : {amount}",
+            "Bonjour {name},\n\nNous avons bien reçu votre paiement de {amount} pour votre"
+            " achat {order_ref}. Merci.\n\nReste à payer pour cet achat : {outstanding}.\n",
+        ),
+        "de": (
+            "Zahlung erhalten: {amount}",
+            "Hallo {name},\n\nwir haben Ihre Zahlung von {amount} für Ihren Einkauf"
+            " {order_ref} erhalten. Vielen Dank.\n\nNoch offen für diesen Einkauf:"
+            " {outstanding}.\n",
+        ),
+    },
+)

@@ -1,0 +1,97 @@
+"""E-mails to consumers, written in their language from registered templates.
+
+A module that e-mails consumers registers its templates once, by kind and language::
+
+    register_templates("reminder.upcoming", {"en": ("Subject {amount}", "Body …"), "sv": …})
+
+and calls :func:`email_consumer` in the transaction of the change that causes the e-mail. Values
+that are :class:`Money` or :class:`date` are formatted for the consumer's locale; English is the
+fallback for a language without a template.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from babel.dates import format_date
+from sqlalchemy import Connection, select
+
+from paylater.consumers.models import consumers
+from paylater.kit.money import Money
+from paylater.notifications.email import queue_email
+
+FALLBACK_LANGUAGE = "en"
+
+
+@dataclass(frozen=True, slots=True)
+class Template:
+    subject: str
+    text: str
+
+
+_TEMPLATES: dict[str, dict[str, Template]] = {}
+
+
+def register_templates(kind: str, by_language: Mapping[str, tuple[str, str]]) -> None:
+    """Register ``(subject, text)`` per language for ``kind``; English is required."""
+    if FALLBACK_LANGUAGE not in by_language:
+        raise ValueError(f"templates for {kind!r} need an English version")
+    _TEMPLATES[kind] = {
+        language: Template(subject, text) for language, (subject, text) in by_language.items()
+    }
+
+
+def language_of(locale: str) -> str:
+    return locale.replace("_", "-").split("-")[0].lower()
+
+
+def _display(value: object, locale: str) -> str:
+    if isinstance(value, Money):
+        return value.format(locale)
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return str(format_date(value, format="long", locale=locale.replace("-", "_")))
+    return str(value)
+
+
+def render(kind: str, locale: str, values: Mapping[str, object]) -> Template:
+    """The e-mail ``kind`` in ``locale``'s language, with ``values`` filled in."""
+    by_language = _TEMPLATES.get(kind)
+    if by_language is None:
+        raise KeyError(f"no e-mail template registered for {kind!r}")
+    template = by_language.get(language_of(locale)) or by_language[FALLBACK_LANGUAGE]
+    shown = {name: _display(value, locale) for name, value in values.items()}
+    return Template(template.subject.format(**shown), template.text.format(**shown))
+
+
+def email_consumer(
+    connection: Connection,
+    *,
+    consumer_id: str,
+    kind: str,
+    values: Mapping[str, object],
+    at: datetime,
+    dedupe_key: str | None = None,
+) -> str | None:
+    """Queue e-mail ``kind`` to the consumer, in their language; returns the message id.
+
+    With a ``dedupe_key`` the same e-mail is queued at most once (``None`` the second time).
+    """
+    person = connection.execute(
+        select(consumers.c.email, consumers.c.locale, consumers.c.given_name).where(
+            consumers.c.id == consumer_id
+        )
+    ).one()
+    rendered = render(kind, person.locale, {"name": person.given_name, **values})
+    return queue_email(
+        connection,
+        to=person.email,
+        subject=rendered.subject,
+        text=rendered.text,
+        consumer_id=consumer_id,
+        kind=kind,
+        locale=person.locale,
+        at=at,
+        dedupe_key=f"{kind}:{dedupe_key}" if dedupe_key else None,
+    )
