@@ -9,7 +9,20 @@ from alembic.migration import MigrationContext
 
 from paylater.db import Database, metadata
 
-TABLES = {"jobs", "messages", "notices", "fees", "pauses", "instalments", "orders"}
+TABLES = {
+    "jobs",
+    "messages",
+    "notices",
+    "fees",
+    "pauses",
+    "problem_reports",
+    "instalments",
+    "orders",
+    "payment_methods",
+    "autopay_settings",
+    "card_charges",
+    "collection_cases",
+}
 
 
 def _table_of(diff: Any) -> str | None:

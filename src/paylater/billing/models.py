@@ -60,5 +60,5 @@ instalments = Table(
     Index("ix_instalments_consumer_status", "consumer_id", "status", "due_date"),
     Index("ix_instalments_status_due", "status", "due_date"),
     Index("ix_instalments_order", "order_id"),
-    Index("ix_instalments_status_country_due", "status", "country", "due_date"),
+    Index("ix_instalments_status_country_due", "status", "country", "due_date", "id"),
 )

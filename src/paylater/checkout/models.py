@@ -5,12 +5,14 @@ from __future__ import annotations
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     Column,
     ForeignKey,
     Index,
     Integer,
     String,
     Table,
+    true,
 )
 
 from paylater.db import UTCDateTime, metadata
@@ -46,6 +48,8 @@ authorizations = Table(
     Column("consumer_id", String(32), ForeignKey("consumers.id"), nullable=False),
     Column("plan", String(20), nullable=False),
     Column("financing_months", Integer, nullable=True),
+    # The consumer accepted terms that include the reminder fee (where a country asks).
+    Column("fees_agreed", Boolean, nullable=False, default=True, server_default=true()),
     Column("amount", BigInteger, nullable=False),
     Column("currency", String(3), nullable=False),
     Column("fraud_status", String(10), nullable=False),

@@ -200,6 +200,8 @@ class SandboxAuthorizeRequest(ApiModel):
     consumer: TestConsumer
     financing_months: int | None = Field(default=None, ge=1, le=120)
     device_id: str | None = Field(default=None, max_length=100)
+    # Whether the consumer accepts terms that include the reminder fee (Sweden asks).
+    accept_reminder_fee: bool = True
 
 
 class AuthorizationResponse(ApiModel):

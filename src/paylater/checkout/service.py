@@ -304,6 +304,7 @@ def authorize(
             "consumer_id": consumer.id,
             "plan": plan.value,
             "financing_months": months,
+            "fees_agreed": request.accept_reminder_fee,
             "amount": session["order_amount"],
             "currency": session["purchase_currency"],
             "fraud_status": decision.outcome.value,
@@ -362,6 +363,7 @@ def create_order(
         details=order_details(request),
         now=now,
         authorization_token=token,
+        fees_agreed=bool(authorization["fees_agreed"]),
     )
     execute(connection, _USE_AUTHORIZATION, {"b_token": token, "b_order_id": order["id"]})
     return order

@@ -65,6 +65,35 @@ def _enqueue_statement(connection: Connection) -> Any:
     return _ENQUEUE[name]
 
 
+def new_job_values(
+    kind: str,
+    payload: Any,
+    *,
+    run_at: datetime,
+    dedupe_key: str | None = None,
+    max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+    created_at: datetime | None = None,
+) -> dict[str, Any]:
+    """The row of a new queued job (for :func:`enqueue`, or a bulk insert without dedupe)."""
+    if max_attempts < 1:
+        raise ValueError("max_attempts must be at least 1")
+    return {
+        "id": new_uuid(),
+        "kind": kind,
+        "payload": payload,
+        "dedupe_key": dedupe_key,
+        "status": QUEUED,
+        "attempts": 0,
+        "max_attempts": max_attempts,
+        "run_at": run_at,
+        "locked_by": None,
+        "locked_until": None,
+        "last_error": None,
+        "created_at": created_at or run_at,
+        "finished_at": None,
+    }
+
+
 def enqueue(
     connection: Connection,
     kind: str,
@@ -82,24 +111,15 @@ def enqueue(
     ``dedupe_key``, a second job of the same kind and key (at any status) is not added.
     ``created_at`` defaults to ``run_at`` (pass the clock's now for a job scheduled later).
     """
-    if max_attempts < 1:
-        raise ValueError("max_attempts must be at least 1")
-    job_id = new_uuid()
-    values = {
-        "id": job_id,
-        "kind": kind,
-        "payload": payload,
-        "dedupe_key": dedupe_key,
-        "status": QUEUED,
-        "attempts": 0,
-        "max_attempts": max_attempts,
-        "run_at": run_at,
-        "locked_by": None,
-        "locked_until": None,
-        "last_error": None,
-        "created_at": created_at or run_at,
-        "finished_at": None,
-    }
+    values = new_job_values(
+        kind,
+        payload,
+        run_at=run_at,
+        dedupe_key=dedupe_key,
+        max_attempts=max_attempts,
+        created_at=created_at,
+    )
+    job_id = str(values["id"])
     inserted = execute(connection, _enqueue_statement(connection), values).scalar()
     return job_id if inserted is not None else None
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import smtplib
 import ssl
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
@@ -24,6 +25,8 @@ from sqlalchemy import Connection, select, update
 from paylater.config import Settings
 from paylater.fastsql import execute
 from paylater.jobs import JobContext, PermanentFailure, enqueue, register_external
+from paylater.jobs.models import jobs
+from paylater.jobs.queue import new_job_values
 from paylater.kit.errors import BadValue
 from paylater.kit.ids import new_uuid
 from paylater.notifications.models import messages
@@ -190,6 +193,65 @@ def queue_email(
         },
     )
     return message_id
+
+
+@dataclass(frozen=True, slots=True)
+class Draft:
+    """An e-mail to queue in bulk (see :func:`queue_emails`)."""
+
+    to: str
+    subject: str
+    text: str
+    kind: str
+    locale: str
+    consumer_id: str | None = None
+
+
+_INSERT_JOB = jobs.insert()
+
+
+def queue_emails(connection: Connection, drafts: Sequence[Draft], *, at: datetime) -> list[str]:
+    """Queue many e-mails in the caller's transaction with two multi-row inserts.
+
+    For callers that deduplicate themselves (the daily reminders keep one notice row per
+    instalment, kind and due date), so no job dedupe key is set. Returns the message ids.
+    """
+    for draft in drafts:
+        _check_header("to", draft.to, 254)
+        _check_header("subject", draft.subject, 255)
+    message_ids = [new_uuid() for _ in drafts]
+    if not drafts:
+        return message_ids
+    execute(
+        connection,
+        _INSERT_JOB,
+        [
+            new_job_values(
+                SEND_EMAIL, {"message_id": message_id}, run_at=at, max_attempts=EMAIL_MAX_ATTEMPTS
+            )
+            for message_id in message_ids
+        ],
+    )
+    execute(
+        connection,
+        _INSERT_MESSAGE,
+        [
+            {
+                "id": message_id,
+                "consumer_id": draft.consumer_id,
+                "to_address": draft.to,
+                "locale": draft.locale,
+                "subject": draft.subject,
+                "text_body": draft.text,
+                "html_body": None,
+                "kind": draft.kind,
+                "created_at": at,
+                "sent_at": None,
+            }
+            for message_id, draft in zip(message_ids, drafts, strict=True)
+        ],
+    )
+    return message_ids
 
 
 class SendEmail:

@@ -36,6 +36,7 @@ from paylater.merchants.service import Merchant
 from paylater.notifications import webhooks
 from paylater.orders.models import captures, orders, refunds
 from paylater.plans.schedule import PlanType
+from paylater.servicing import pauses
 
 AUTHORIZATION_VALIDITY = timedelta(days=28)
 MAXIMUM_AUTHORIZATION_AGE = timedelta(days=180)
@@ -325,6 +326,15 @@ def refund(
             "merchant_reference1": order["merchant_reference1"],
         },
         at=now,
+    )
+    pauses.after_refund(
+        connection,
+        order_id=order_id,
+        consumer_id=order["consumer_id"],
+        refund_id=refund_id,
+        amount=Money(amount, currency),
+        payback=Money(effect.payback, currency),
+        now=now,
     )
     return refund_id
 

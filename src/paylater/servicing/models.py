@@ -72,3 +72,21 @@ pauses = Table(
     Index("ix_pauses_order_status", "order_id", "status"),
     Index("ix_pauses_status_ends", "status", "ends_on"),
 )
+
+# What a consumer reported about a purchase, and what became of it.
+problem_reports = Table(
+    "problem_reports",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("order_id", String(36), ForeignKey("orders.id"), nullable=False),
+    Column("consumer_id", String(32), nullable=False),
+    Column("reason", String(32), nullable=False),
+    Column("details", String(2000), nullable=False, default=""),
+    Column("proof_reference", String(100), nullable=True),
+    # open (paused, waiting) | resolved (e.g. the payment was found) | guidance (no pause)
+    Column("status", String(12), nullable=False),
+    Column("pause_id", String(36), nullable=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("resolved_at", UTCDateTime(), nullable=True),
+    Index("ix_problem_reports_order", "order_id"),
+)

@@ -1,3 +1,7 @@
-"""Jobs and daily tasks of this package (imported by workers to register them)."""
+"""Registers servicing's daily tasks: pause expiry, then reminders and fees."""
 
 from __future__ import annotations
+
+from paylater.servicing import pauses, reminders
+
+__all__ = ["pauses", "reminders"]

@@ -21,6 +21,10 @@ def upgrade() -> None:
         "orders",
         sa.Column("fees_agreed", sa.Boolean(), server_default=sa.true(), nullable=False),
     )
+    op.add_column(
+        "authorizations",
+        sa.Column("fees_agreed", sa.Boolean(), server_default=sa.true(), nullable=False),
+    )
     op.add_column("instalments", sa.Column("order_id", sa.String(length=36), nullable=True))
     op.add_column("instalments", sa.Column("country", sa.String(length=2), nullable=True))
     op.add_column(
@@ -39,7 +43,9 @@ def upgrade() -> None:
         batch.alter_column("fee_amount", existing_type=sa.BigInteger(), server_default=None)
     op.create_index("ix_instalments_order", "instalments", ["order_id"])
     op.create_index(
-        "ix_instalments_status_country_due", "instalments", ["status", "country", "due_date"]
+        "ix_instalments_status_country_due",
+        "instalments",
+        ["status", "country", "due_date", "id"],
     )
     op.create_table(
         "notices",
@@ -101,9 +107,28 @@ def upgrade() -> None:
     )
     op.create_index("ix_pauses_order_status", "pauses", ["order_id", "status"])
     op.create_index("ix_pauses_status_ends", "pauses", ["status", "ends_on"])
+    op.create_table(
+        "problem_reports",
+        sa.Column("id", sa.String(length=36), nullable=False),
+        sa.Column("order_id", sa.String(length=36), nullable=False),
+        sa.Column("consumer_id", sa.String(length=32), nullable=False),
+        sa.Column("reason", sa.String(length=32), nullable=False),
+        sa.Column("details", sa.String(length=2000), nullable=False),
+        sa.Column("proof_reference", sa.String(length=100), nullable=True),
+        sa.Column("status", sa.String(length=12), nullable=False),
+        sa.Column("pause_id", sa.String(length=36), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("resolved_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["order_id"], ["orders.id"], name=op.f("fk_problem_reports_order_id_orders")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_problem_reports")),
+    )
+    op.create_index("ix_problem_reports_order", "problem_reports", ["order_id"])
 
 
 def downgrade() -> None:
+    op.drop_table("problem_reports")
     op.drop_table("pauses")
     op.drop_table("fees")
     op.drop_table("notices")
@@ -115,4 +140,6 @@ def downgrade() -> None:
         batch.drop_column("country")
         batch.drop_column("order_id")
     with op.batch_alter_table("orders") as batch:
+        batch.drop_column("fees_agreed")
+    with op.batch_alter_table("authorizations") as batch:
         batch.drop_column("fees_agreed")

@@ -1,0 +1,129 @@
+"""Reminder and late fees: only where the country allows, within its caps, once per day.
+
+A fee raises the instalment's amount (and ``fee_amount``), is recorded in ``fees`` — whose
+unique (instalment, day) key refuses a second fee for the same instalment and day — and is
+posted to the ledger: the consumer owes more (receivable) and the lender earns it (late fee
+income). S8: 60.00 SEK on the first overdue reminder of a Swedish invoice, never again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, func, select
+
+from paylater.billing.models import instalments
+from paylater.fastsql import execute
+from paylater.jobs.daily import CountryDay
+from paylater.kit.ids import new_uuid
+from paylater.kit.money import Money
+from paylater.ledger.service import AccountKind, Posting, account, post
+from paylater.servicing.models import fees
+from paylater.servicing.rules import FeeStep, ServicingRules
+
+
+@dataclass(frozen=True, slots=True)
+class FeeCharge:
+    instalment_id: str
+    amount: int
+
+
+def fee_allowed(
+    rules: ServicingRules,
+    step: FeeStep,
+    *,
+    fees_agreed: bool,
+    instalment_fees: int,
+    order_fees: int,
+    order_amount: int,
+) -> int:
+    """The fee a step may charge now: its amount, cut to what the caps leave (0 if none)."""
+    if rules.fee_needs_agreement and not fees_agreed:
+        return 0
+    amount = step.amount
+    if rules.cap_per_instalment is not None:
+        amount = min(amount, rules.cap_per_instalment - instalment_fees)
+    order_cap = rules.order_cap(order_amount)
+    if order_cap is not None:
+        amount = min(amount, order_cap - order_fees)
+    return max(amount, 0)
+
+
+_INSERT_FEE = fees.insert()
+
+
+def charge_fees(
+    connection: Connection,
+    run: CountryDay,
+    rules: ServicingRules,
+    step: FeeStep,
+    rows: Sequence[Any],
+) -> dict[str, FeeCharge]:
+    """Charge ``step``'s fee on each instalment row that may carry it; returns what was charged.
+
+    Rows carry ``id, order_id, consumer_id, fee_amount, currency, fees_agreed,
+    original_order_amount``. Orders' fees so far are read once for the chunk and kept up to date
+    as the chunk charges, so two instalments of one order never exceed its cap together.
+    """
+    order_ids = list({row.order_id for row in rows})
+    order_fees: dict[str, int] = dict(
+        connection.execute(
+            select(fees.c.order_id, func.sum(fees.c.amount))
+            .where(fees.c.order_id.in_(order_ids))
+            .group_by(fees.c.order_id)
+        ).all()
+    )
+    charged: dict[str, FeeCharge] = {}
+    for row in rows:
+        so_far = int(order_fees.get(row.order_id) or 0)
+        amount = fee_allowed(
+            rules,
+            step,
+            fees_agreed=bool(row.fees_agreed),
+            instalment_fees=int(row.fee_amount),
+            order_fees=so_far,
+            order_amount=int(row.original_order_amount),
+        )
+        if amount <= 0:
+            continue
+        execute(
+            connection,
+            _INSERT_FEE,
+            {
+                "id": new_uuid(),
+                "instalment_id": row.id,
+                "order_id": row.order_id,
+                "consumer_id": row.consumer_id,
+                "kind": step.kind,
+                "amount": amount,
+                "currency": row.currency,
+                "day": run.day,
+                "created_at": run.now,
+            },
+        )
+        connection.execute(
+            instalments.update()
+            .where(instalments.c.id == row.id)
+            .values(
+                amount=instalments.c.amount + amount,
+                fee_amount=instalments.c.fee_amount + amount,
+            )
+        )
+        fee = Money(amount, row.currency)
+        post(
+            connection,
+            kind=f"fee:{step.kind}",
+            reference=row.id,
+            at=run.now,
+            entry_postings=[
+                Posting(
+                    account(AccountKind.CONSUMER_RECEIVABLE, row.currency, row.consumer_id), fee
+                ),
+                Posting(account(AccountKind.LATE_FEE_INCOME, row.currency), -fee),
+            ],
+        )
+        order_fees[row.order_id] = so_far + amount
+        charged[row.id] = FeeCharge(row.id, amount)
+    return charged

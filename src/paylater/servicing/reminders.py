@@ -1,0 +1,220 @@
+"""The daily reminders: "upcoming" 3 days before a due date, "due today", then overdue reminders
+after the grace period, each carrying the fee the country's rules allow.
+
+Which due dates get which e-mail on a day is worked out from the country's calendar (S8: due
+Friday 2027-01-15 in Sweden → upcoming on the 12th, due today on the 15th, grace 18–20, first
+overdue reminder on the 21st), so the run reads only the instalments due on those dates, through
+the ``(status, country, due_date, id)`` index, a chunk at a time. One ``notices`` row per
+instalment, kind and due date makes a second run of the same day a no-op; a pause moves the due
+dates and so gives the instalment fresh notices for its new date.
+
+Nothing is sent for a paused purchase. Overdue reminders and fees also wait while a payment is
+on its way (``processing_until``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from functools import partial
+from typing import Any
+
+from sqlalchemy import Connection, exists, or_, select, tuple_
+
+from paylater.billing.models import instalments
+from paylater.consumers.models import consumers
+from paylater.fastsql import execute
+from paylater.jobs.daily import CountryDay, country_task
+from paylater.kit.ids import new_uuid
+from paylater.kit.money import Money
+from paylater.notifications.consumer_mail import render
+from paylater.notifications.email import Draft, queue_emails
+from paylater.orders.models import orders
+from paylater.plans.calendar import add_business_days
+from paylater.servicing import messages
+from paylater.servicing.fees import FeeCharge, charge_fees
+from paylater.servicing.models import notices, pauses
+from paylater.servicing.rules import FeeStep, ServicingRules, servicing_rules
+
+UPCOMING = "upcoming"
+DUE = "due"
+# Holidays stretch grace over at most this many calendar days (a business-day run of 3 + 1
+# crossing Easter or Christmas stays well under it).
+_LONGEST_GRACE_SPAN = 21
+
+
+@dataclass(frozen=True, slots=True)
+class Trigger:
+    kind: str  # upcoming | due | overdue_1 | overdue_2 | …
+    due_dates: tuple[date, ...]
+    overdue: bool = False
+    fee_step: FeeStep | None = None
+
+
+def first_overdue_day(due_date: date, country: str, grace: int) -> date:
+    """The first business day after the grace period that follows ``due_date``."""
+    return add_business_days(due_date, grace + 1, country)
+
+
+def triggers(country: str, day: date, rules: ServicingRules) -> list[Trigger]:
+    """What each due date gets on ``day``: the reminder kinds and the due dates they concern."""
+    found = [
+        Trigger(UPCOMING, (day + timedelta(days=rules.upcoming_days_before),)),
+        Trigger(DUE, (day,)),
+    ]
+    steps = {step.offset_days: step for step in rules.fee_steps}
+    grace = rules.grace_business_days
+    for number, offset in enumerate(rules.overdue_offsets(), start=1):
+        target = day - timedelta(days=offset)
+        earliest = target - timedelta(days=_LONGEST_GRACE_SPAN)
+        candidates = [earliest + timedelta(days=n) for n in range((target - earliest).days)]
+        due_dates = tuple(d for d in candidates if first_overdue_day(d, country, grace) == target)
+        if due_dates:
+            found.append(Trigger(f"overdue_{number}", due_dates, True, steps.get(offset)))
+    return found
+
+
+_ACTIVE_PAUSE = exists().where(
+    pauses.c.order_id == instalments.c.order_id, pauses.c.status == "active"
+)
+
+
+def _select_chunk(
+    connection: Connection, after: Any, limit: int, *, run: CountryDay, trigger: Trigger
+) -> Sequence[Any]:
+    already = exists().where(
+        notices.c.instalment_id == instalments.c.id,
+        notices.c.kind == trigger.kind,
+        notices.c.due_date == instalments.c.due_date,
+    )
+    query = (
+        select(
+            instalments.c.id,
+            instalments.c.order_id,
+            instalments.c.consumer_id,
+            instalments.c.due_date,
+            instalments.c.amount,
+            instalments.c.paid_amount,
+            instalments.c.fee_amount,
+            instalments.c.currency,
+            orders.c.fees_agreed,
+            orders.c.original_order_amount,
+            consumers.c.email,
+            consumers.c.locale,
+            consumers.c.given_name,
+        )
+        .join(orders, orders.c.id == instalments.c.order_id)
+        .join(consumers, consumers.c.id == instalments.c.consumer_id)
+        .where(
+            instalments.c.status == "open",
+            instalments.c.country == run.country,
+            instalments.c.due_date.in_(trigger.due_dates),
+            instalments.c.amount > instalments.c.paid_amount,
+            ~_ACTIVE_PAUSE,
+            ~already,
+        )
+        .order_by(instalments.c.due_date, instalments.c.id)
+        .limit(limit)
+    )
+    if trigger.overdue:
+        query = query.where(
+            or_(
+                instalments.c.processing_until.is_(None),
+                instalments.c.processing_until < run.day,
+            )
+        )
+    if after is not None:
+        query = query.where(tuple_(instalments.c.due_date, instalments.c.id) > tuple_(*after))
+    return connection.execute(query).all()
+
+
+_INSERT_NOTICES = notices.insert()
+
+
+def _process(
+    connection: Connection,
+    rows: Sequence[Any],
+    *,
+    run: CountryDay,
+    rules: ServicingRules,
+    trigger: Trigger,
+) -> int:
+    charged: dict[str, FeeCharge] = {}
+    if trigger.fee_step is not None:
+        charged = charge_fees(connection, run, rules, trigger.fee_step, rows)
+    drafts = []
+    for row in rows:
+        fee = charged[row.id].amount if row.id in charged else 0
+        owed = Money(row.amount + fee - row.paid_amount, row.currency)
+        values: dict[str, object] = {
+            "name": row.given_name,
+            "amount": owed,
+            "due_date": row.due_date,
+            "order_ref": row.order_id[:8],
+        }
+        if trigger.kind == UPCOMING:
+            kind = messages.UPCOMING
+        elif trigger.kind == DUE:
+            kind = messages.DUE_TODAY
+        elif fee:
+            kind = messages.OVERDUE_WITH_FEE
+            values["fee"] = Money(fee, row.currency)
+        else:
+            kind = messages.OVERDUE
+        rendered = render(kind, row.locale, values)
+        drafts.append(
+            Draft(row.email, rendered.subject, rendered.text, kind, row.locale, row.consumer_id)
+        )
+    message_ids = queue_emails(connection, drafts, at=run.now)
+    execute(
+        connection,
+        _INSERT_NOTICES,
+        [
+            {
+                "id": new_uuid(),
+                "instalment_id": row.id,
+                "order_id": row.order_id,
+                "consumer_id": row.consumer_id,
+                "kind": trigger.kind,
+                "due_date": row.due_date,
+                "day": run.day,
+                "fee_amount": charged[row.id].amount if row.id in charged else 0,
+                "message_id": message_id,
+                "created_at": run.now,
+            }
+            for row, message_id in zip(rows, message_ids, strict=True)
+        ],
+    )
+    return len(rows)
+
+
+def _chunk_key(row: Any) -> tuple[date, str]:
+    return (row.due_date, row.id)
+
+
+@country_task("servicing.reminders", order=30)
+def send_reminders(run: CountryDay) -> int:
+    """Send the day's reminders for the country (and charge the fees that go with them)."""
+    rules = servicing_rules(run.country)
+    sent = 0
+    for trigger in triggers(run.country, run.day, rules):
+        sent += run.in_chunks(
+            partial(_select_chunk, run=run, trigger=trigger),
+            partial(_process, run=run, rules=rules, trigger=trigger),
+            key=_chunk_key,
+        )
+    return sent
+
+
+def notices_for_order(connection: Connection, order_id: str) -> list[dict[str, Any]]:
+    """The reminders an order's instalments got, oldest first (for operators and tests)."""
+    rows = connection.execute(
+        select(notices)
+        .where(notices.c.order_id == order_id)
+        .order_by(notices.c.day, notices.c.kind)
+    ).mappings()
+    return [dict(row) for row in rows]
+
+
+__all__ = ["first_overdue_day", "notices_for_order", "send_reminders", "triggers"]
