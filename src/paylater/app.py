@@ -20,6 +20,7 @@ from paylater.checkout.routes import router as checkout_router
 from paylater.checkout.service import PLAN_NAMES
 from paylater.collections.routes import router as collections_router
 from paylater.config import Settings
+from paylater.disputes.routes import router as disputes_router
 from paylater.db import Database
 from paylater.kit.clock import Clock, SystemClock
 from paylater.kit.errors import DomainError
@@ -31,6 +32,8 @@ from paylater.plans.schedule import PlanType
 from paylater.sandbox.routes import router as sandbox_router
 from paylater.sandbox.service import shared_clock
 from paylater.servicing.routes import router as servicing_router
+from paylater.settlement.routes import router as settlement_router
+from paylater.web.routes import router as web_router
 
 DESCRIPTION = """
 paylater's merchant API follows the shapes of Klarna's Payments v1 and Order Management v1:
@@ -108,6 +111,9 @@ def create_app(
     app.include_router(payments_router)
     app.include_router(collections_router)
     app.include_router(bank_router)
+    app.include_router(settlement_router)
+    app.include_router(disputes_router)
+    app.include_router(web_router)
     if settings.sandbox:
         app.include_router(sandbox_router)
 

@@ -21,6 +21,7 @@ def import_models() -> None:
     from paylater.collections import models as _collections  # noqa: F401
     from paylater.consumers import models as _consumers  # noqa: F401
     from paylater.credit import models as _credit  # noqa: F401
+    from paylater.disputes import models as _disputes  # noqa: F401
     from paylater.jobs import models as _jobs  # noqa: F401
     from paylater.ledger import models as _ledger  # noqa: F401
     from paylater.merchants import models as _merchants  # noqa: F401
@@ -29,6 +30,8 @@ def import_models() -> None:
     from paylater.payments import models as _payments  # noqa: F401
     from paylater.sandbox import models as _sandbox  # noqa: F401
     from paylater.servicing import models as _servicing  # noqa: F401
+    from paylater.settlement import models as _settlement  # noqa: F401
+    from paylater.web import models as _web  # noqa: F401
 
 
 def alembic_config(database: Database) -> Config:

@@ -54,6 +54,9 @@ DEFAULT_HANDLER_MODULES = (
     "paylater.payments.tasks",
     "paylater.collections.tasks",
     "paylater.bank.tasks",
+    "paylater.settlement.tasks",
+    "paylater.disputes.tasks",
+    "paylater.web.tasks",
 )
 
 

@@ -1,0 +1,1 @@
+"""Buyer protection: disputes opened by consumers, answered by merchants, decided by operators."""

@@ -1,0 +1,1 @@
+"""Merchant settlement: fees, payable balances, payout runs and reports."""

@@ -1,0 +1,1 @@
+"""Server-rendered pages: hosted checkout, demo shop, consumer portal."""
