@@ -20,8 +20,8 @@ from paylater.checkout.routes import router as checkout_router
 from paylater.checkout.service import PLAN_NAMES
 from paylater.collections.routes import router as collections_router
 from paylater.config import Settings
-from paylater.disputes.routes import router as disputes_router
 from paylater.db import Database
+from paylater.disputes.routes import router as disputes_router
 from paylater.kit.clock import Clock, SystemClock
 from paylater.kit.errors import DomainError
 from paylater.merchants.routes import router as merchants_router
