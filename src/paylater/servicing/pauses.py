@@ -104,6 +104,14 @@ def _next_due(connection: Connection, order_id: str) -> date | None:
     return rows[0].due_date if rows else None
 
 
+def get_pause(connection: Connection, pause_id: str, *, lock: bool = False) -> Any:
+    query = select(pauses).where(pauses.c.id == pause_id)
+    pause = connection.execute(query.with_for_update() if lock else query).first()
+    if pause is None:
+        raise NotFound(f"pause {pause_id} not found")
+    return pause
+
+
 def active_pause(connection: Connection, order_id: str) -> Any:
     return connection.execute(
         select(pauses).where(pauses.c.order_id == order_id, pauses.c.status == "active")
@@ -235,11 +243,7 @@ def end_pause(
     connection: Connection, pause_id: str, *, reason: str, now: datetime, day: date | None = None
 ) -> bool:
     """End an active pause (expired, operator, refund, dispute); ``False`` if not active."""
-    pause = connection.execute(
-        select(pauses).where(pauses.c.id == pause_id).with_for_update()
-    ).first()
-    if pause is None:
-        raise NotFound(f"pause {pause_id} not found")
+    pause = get_pause(connection, pause_id, lock=True)
     if pause.status != "active":
         return False
     order = _order(connection, pause.order_id, None)
@@ -273,11 +277,7 @@ def end_pause(
 
 def extend_pause(connection: Connection, pause_id: str, *, days: int, now: datetime) -> Any:
     """Extend an active pause by ``days`` more days, moving the due dates with it."""
-    pause = connection.execute(
-        select(pauses).where(pauses.c.id == pause_id).with_for_update()
-    ).first()
-    if pause is None:
-        raise NotFound(f"pause {pause_id} not found")
+    pause = get_pause(connection, pause_id, lock=True)
     if pause.status != "active":
         raise Conflict("only an active pause can be extended")
     if days < 1 or pause.days + days > MAX_PAUSE_DAYS:
