@@ -157,8 +157,22 @@ class Database:
             return "database is locked" in str(error.orig)
         return getattr(error.orig, "sqlstate", None) in _RETRYABLE_PG_CODES
 
+    def pause_for_writers(self) -> None:
+        """Called by long background work between its transactions: on SQLite, a short pause
+        lets a waiting writer (a merchant request) take the single write lock."""
+        if self.is_sqlite:
+            time.sleep(_YIELD_SECONDS)
+
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+# How long the API's writer waits for another process's write transaction before giving up, and
+# how often it tries meanwhile.
+_WRITE_WAIT_SECONDS = 10.0
+_WRITE_POLL_SECONDS = 0.0005
+# How long a background task pauses between its chunks so that a waiting writer gets in.
+_YIELD_SECONDS = 0.002
 
 
 class GroupCommitWriter:
@@ -198,18 +212,41 @@ class GroupCommitWriter:
                 del self._pending[: self.MAX_GROUP]
                 await self._run_group(group)
 
+    async def _begin(self, connection: Connection) -> Any:
+        """BEGIN IMMEDIATE, polling every half millisecond while another process writes.
+
+        A background job (the daily run) commits in small chunks and pauses between them; polling
+        this often takes the lock in that pause, so a merchant request waits for at most about
+        one chunk, and the event loop keeps serving reads meanwhile.
+        """
+        deadline = time.monotonic() + _WRITE_WAIT_SECONDS
+        while True:
+            try:
+                return connection.begin()
+            except OperationalError as error:
+                locked = "database is locked" in str(error.orig)
+                if not locked or time.monotonic() >= deadline:
+                    raise
+                connection.rollback()
+                await asyncio.sleep(_WRITE_POLL_SECONDS)
+
     async def _run_group(
         self, group: list[tuple[Callable[[Connection], Any], asyncio.Future[Any]]]
     ) -> None:
         if self._connection is None:
             self._connection = self._database.engine.connect()
+            # This connection never waits inside SQLite's busy handler (which would block the
+            # event loop, and sleeps up to 100 ms between tries): see _begin.
+            driver = self._connection.connection.driver_connection
+            assert driver is not None
+            driver.execute("PRAGMA busy_timeout=0")
         connection = self._connection
         remaining = list(group)
         while remaining:
             results: list[tuple[asyncio.Future[Any], Any]] = []
             failed: tuple[int, BaseException] | None = None
             try:
-                transaction = connection.begin()
+                transaction = await self._begin(connection)
                 for index, (work, future) in enumerate(remaining):
                     try:
                         results.append((future, work(connection)))

@@ -246,3 +246,14 @@ def test_to_decimal() -> None:
     assert Money(8990, "EUR").to_decimal() == Decimal("89.90")
     assert Money(1234, "KWD").to_decimal() == Decimal("1.234")
     assert Money(1234, "JPY").to_decimal() == Decimal("1234")
+
+
+@pytest.mark.parametrize("locale", ["sv-SE", "fr-FR", "de-DE", "en-GB", "en-US", "es-ES", "hi-IN"])
+@pytest.mark.parametrize("currency", ["SEK", "EUR", "GBP", "USD", "JPY", "KWD"])
+def test_fast_formatting_matches_babel(locale: str, currency: str) -> None:
+    from babel.numbers import format_currency
+
+    for minor in (0, 7, 99, 100, 999, 1_000, 1_234, 9_999, 12_345, 123_456, 1_234_567, 10**12, -5):
+        money = Money(minor, currency)
+        expected = format_currency(money.to_decimal(), currency, locale=locale.replace("-", "_"))
+        assert money.format(locale) == expected

@@ -6,8 +6,10 @@ currency's exponent through :func:`round_minor`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_EVEN, Decimal
+from functools import lru_cache
 
 from babel.numbers import format_currency, list_currencies
 
@@ -162,8 +164,63 @@ class Money:
     def format(self, locale: str = "en") -> str:
         """Format for a locale, e.g. ``1 000,00 kr`` for sv_SE or ``89,90 €`` for fr_FR."""
         babel_locale = locale.replace("-", "_")
-        return str(format_currency(self.to_decimal(), self.currency, locale=babel_locale))
+        layout = _layout(self.currency, babel_locale)
+        if layout is None or self.minor < 0:
+            return str(format_currency(self.to_decimal(), self.currency, locale=babel_locale))
+        return layout.apply(self.minor)
 
     def __str__(self) -> str:
         digits = exponent(self.currency)
         return f"{self.to_decimal():.{digits}f} {self.currency}"
+
+
+@dataclass(frozen=True, slots=True)
+class _Layout:
+    """How babel lays out an amount of one currency in one locale, learnt once from a probe, so
+    that formatting needs no pattern parsing (babel takes tens of microseconds per call)."""
+
+    prefix: str
+    group: str
+    decimal: str
+    suffix: str
+    digits: int
+    group_four_digits: bool  # some locales leave 1234 ungrouped but group 12 345
+
+    def apply(self, minor: int) -> str:
+        units, fraction = divmod(minor, 10**self.digits) if self.digits else (minor, 0)
+        text = str(units)
+        if len(text) > 4 or (len(text) == 4 and self.group_four_digits):
+            head = len(text) % 3 or 3
+            parts = [text[:head]] + [text[i : i + 3] for i in range(head, len(text), 3)]
+            text = self.group.join(parts)
+        if self.digits:
+            text = f"{text}{self.decimal}{fraction:0{self.digits}d}"
+        return f"{self.prefix}{text}{self.suffix}"
+
+
+@lru_cache(maxsize=512)
+def _layout(currency: str, locale: str) -> _Layout | None:
+    digits = exponent(currency)
+    fraction = "891"[:digits]
+    probe = Decimal(f"1234567.{fraction}") if digits else Decimal(1234567)
+    shown = str(format_currency(probe, currency, locale=locale))
+    decimals = r"(?P<decimal>\D+)" + fraction if digits else ""
+    pattern = r"^(?P<prefix>.*?)1(?P<group>\D+)234(?P=group)567" + decimals + r"(?P<suffix>.*)$"
+    found = re.match(pattern, shown, re.DOTALL)
+    if found is None:
+        return None
+    small = Decimal(f"1234.{fraction}") if digits else Decimal(1234)
+    layout = _Layout(
+        prefix=found["prefix"],
+        group=found["group"],
+        decimal=found["decimal"] if digits else "",
+        suffix=found["suffix"],
+        digits=digits,
+        group_four_digits=False,
+    )
+    grouped = replace(layout, group_four_digits=True)
+    wanted = str(format_currency(small, currency, locale=locale))
+    for candidate in (layout, grouped):
+        if candidate.apply(int(small.scaleb(digits))) == wanted:
+            return candidate
+    return None

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import Connection, bindparam, func, select
 
@@ -28,6 +29,8 @@ class AccountKind(StrEnum):
     DEFERRED_INTEREST = "deferred_interest"  # financing interest not yet earned
     SUSPENSE = "suspense"  # bank money not yet matched to an invoice
     CREDIT_LOSSES = "credit_losses"  # debt written off
+    DISPUTE_HOLD = "dispute_hold"  # merchant money withheld while a dispute is open
+    MERCHANT_RESERVE = "merchant_reserve"  # rolling reserve withheld from merchant payouts
 
 
 _INSERT_POSTINGS = postings.insert()
@@ -85,6 +88,17 @@ def _check(entry_postings: Sequence[Posting]) -> None:
         raise LedgerError(f"entry does not balance: {unbalanced}")
 
 
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One balanced journal entry to write with :func:`post_many`."""
+
+    kind: str
+    reference: str
+    postings: Sequence[Posting]
+    memo: str = ""
+    reverses: str | None = None
+
+
 def post(
     connection: Connection,
     *,
@@ -96,62 +110,69 @@ def post(
     reverses: str | None = None,
 ) -> str:
     """Write one balanced entry; zero-amount postings are dropped. Returns the entry id."""
-    kept = [p for p in entry_postings if p.amount.minor != 0]
-    _check(kept)
-    entry_id = new_uuid()
-    account_rows = []
-    seen = set()
-    for posting in kept:
-        if posting.account in seen:
-            continue
-        seen.add(posting.account)
-        kind_value, owner, currency = posting.account.split("/")
-        account_rows.append(
+    return post_many(connection, [Entry(kind, reference, entry_postings, memo, reverses)], at=at)[0]
+
+
+def post_many(connection: Connection, entries: Sequence[Entry], *, at: datetime) -> list[str]:
+    """Write several balanced entries with one insert per table; returns their ids in order.
+
+    Each entry is checked and sealed on its own, exactly as :func:`post` does for one.
+    """
+    entry_ids: list[str] = []
+    account_rows: dict[str, dict[str, Any]] = {}
+    posting_rows: list[dict[str, Any]] = []
+    entry_rows: list[dict[str, Any]] = []
+    for entry in entries:
+        kept = [p for p in entry.postings if p.amount.minor != 0]
+        _check(kept)
+        entry_id = new_uuid()
+        entry_ids.append(entry_id)
+        for posting in kept:
+            if posting.account not in account_rows:
+                kind_value, owner, currency = posting.account.split("/")
+                account_rows[posting.account] = {
+                    "key": posting.account,
+                    "kind": kind_value,
+                    "owner": owner,
+                    "currency": currency,
+                    "balance": 0,
+                }
+            posting_rows.append(
+                {
+                    "entry_id": entry_id,
+                    "account_key": posting.account,
+                    "amount": posting.amount.minor,
+                    "currency": posting.amount.currency,
+                }
+            )
+        entry_rows.append(
             {
-                "key": posting.account,
-                "kind": kind_value,
-                "owner": owner,
-                "currency": currency,
-                "balance": 0,
+                "id": entry_id,
+                "kind": entry.kind,
+                "reference": entry.reference,
+                "memo": entry.memo,
+                "created_at": at,
+                "reverses": entry.reverses,
             }
         )
+    if not entry_rows:
+        return entry_ids
     # Read first, insert only what is missing: on PostgreSQL an INSERT … ON CONFLICT that meets a
     # busy account row (its balance being updated by another transaction) waits for that
     # transaction, while a plain read does not.
     # (SQLite has one writer, so there it inserts directly.)
-    missing = account_rows
+    missing = list(account_rows.values())
     if connection.dialect.name == "postgresql":
-        keys = [row["key"] for row in account_rows]
-        existing = set(connection.execute(_EXISTING_ACCOUNTS, {"keys": keys}).scalars().all())
-        missing = [row for row in account_rows if row["key"] not in existing]
+        existing = set(
+            connection.execute(_EXISTING_ACCOUNTS, {"keys": list(account_rows)}).scalars().all()
+        )
+        missing = [row for row in missing if row["key"] not in existing]
     if missing:
         execute(connection, insert_ignoring_duplicates(connection, ledger_accounts), missing)
-    execute(
-        connection,
-        _INSERT_POSTINGS,
-        [
-            {
-                "entry_id": entry_id,
-                "account_key": p.account,
-                "amount": p.amount.minor,
-                "currency": p.amount.currency,
-            }
-            for p in kept
-        ],
-    )
-    execute(
-        connection,
-        _INSERT_ENTRY,
-        {
-            "id": entry_id,
-            "kind": kind,
-            "reference": reference,
-            "memo": memo,
-            "created_at": at,
-            "reverses": reverses,
-        },
-    )
-    return entry_id
+    # Postings first: inserting an entry's header seals it and checks that it balances.
+    execute(connection, _INSERT_POSTINGS, posting_rows)
+    execute(connection, _INSERT_ENTRY, entry_rows if len(entry_rows) > 1 else entry_rows[0])
+    return entry_ids
 
 
 def reverse(connection: Connection, entry_id: str, *, at: datetime, memo: str = "") -> str:

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 
 from babel.dates import format_date
 from sqlalchemy import Connection, select
@@ -47,11 +48,23 @@ def language_of(locale: str) -> str:
     return locale.replace("_", "-").split("-")[0].lower()
 
 
+@lru_cache(maxsize=65_536)
+def _money_text(minor: int, currency: str, locale: str) -> str:
+    return Money(minor, currency).format(locale)
+
+
+@lru_cache(maxsize=8_192)
+def _date_text(day: date, locale: str) -> str:
+    return str(format_date(day, format="long", locale=locale.replace("-", "_")))
+
+
 def _display(value: object, locale: str) -> str:
+    # Formatting through babel costs tens of microseconds; a day's reminders repeat the same
+    # dates and many amounts, so both are cached.
     if isinstance(value, Money):
-        return value.format(locale)
+        return _money_text(value.minor, value.currency, locale)
     if isinstance(value, date) and not isinstance(value, datetime):
-        return str(format_date(value, format="long", locale=locale.replace("-", "_")))
+        return _date_text(value, locale)
     return str(value)
 
 

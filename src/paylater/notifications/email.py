@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
+from functools import partial
 from typing import Any, Protocol
 
 from sqlalchemy import Connection, select, update
@@ -25,13 +26,12 @@ from sqlalchemy import Connection, select, update
 from paylater.config import Settings
 from paylater.fastsql import execute
 from paylater.jobs import JobContext, PermanentFailure, enqueue, register_external
-from paylater.jobs.models import jobs
-from paylater.jobs.queue import new_job_values
 from paylater.kit.errors import BadValue
 from paylater.kit.ids import new_uuid
 from paylater.notifications.models import messages
 
 SEND_EMAIL = "email.send"
+SEND_EMAIL_BATCH = "email.send_batch"
 # 30 s, 1 min, … then every 6 h: about a day and a half of trying before the job is dead.
 EMAIL_MAX_ATTEMPTS = 15
 
@@ -207,11 +207,9 @@ class Draft:
     consumer_id: str | None = None
 
 
-_INSERT_JOB = jobs.insert()
-
-
 def queue_emails(connection: Connection, drafts: Sequence[Draft], *, at: datetime) -> list[str]:
-    """Queue many e-mails in the caller's transaction with two multi-row inserts.
+    """Queue many e-mails in the caller's transaction: one multi-row insert of messages and one
+    ``email.send_batch`` job that sends them all.
 
     For callers that deduplicate themselves (the daily reminders keep one notice row per
     instalment, kind and due date), so no job dedupe key is set. Returns the message ids.
@@ -222,15 +220,12 @@ def queue_emails(connection: Connection, drafts: Sequence[Draft], *, at: datetim
     message_ids = [new_uuid() for _ in drafts]
     if not drafts:
         return message_ids
-    execute(
+    enqueue(
         connection,
-        _INSERT_JOB,
-        [
-            new_job_values(
-                SEND_EMAIL, {"message_id": message_id}, run_at=at, max_attempts=EMAIL_MAX_ATTEMPTS
-            )
-            for message_id in message_ids
-        ],
+        SEND_EMAIL_BATCH,
+        {"message_ids": message_ids},
+        run_at=at,
+        max_attempts=EMAIL_MAX_ATTEMPTS,
     )
     execute(
         connection,
@@ -254,6 +249,18 @@ def queue_emails(connection: Connection, drafts: Sequence[Draft], *, at: datetim
     return message_ids
 
 
+def _outgoing(row: Any) -> OutgoingEmail:
+    return OutgoingEmail(
+        message_id=row.id,
+        to=row.to_address,
+        subject=row.subject,
+        text=row.text_body,
+        html=row.html_body,
+        locale=row.locale,
+        created_at=row.created_at,
+    )
+
+
 class SendEmail:
     """The ``email.send`` job: load the message, send it outside any transaction, stamp it."""
 
@@ -267,25 +274,74 @@ class SendEmail:
             raise PermanentFailure(f"message {payload['message_id']} does not exist")
         if row.sent_at is not None:
             return None  # sent by an earlier run that committed
-        return OutgoingEmail(
-            message_id=row.id,
-            to=row.to_address,
-            subject=row.subject,
-            text=row.text_body,
-            html=row.html_body,
-            locale=row.locale,
-            created_at=row.created_at,
-        )
+        return _outgoing(row)
 
     def perform(self, loaded: OutgoingEmail, context: JobContext) -> None:
         sender_for(context.settings).send(loaded)
 
     def record(self, connection: Connection, loaded: OutgoingEmail, context: JobContext) -> None:
-        connection.execute(
-            update(messages)
-            .where(messages.c.id == loaded.message_id, messages.c.sent_at.is_(None))
-            .values(sent_at=context.clock.now())
-        )
+        _stamp_sent(connection, message_id=loaded.message_id, at=context.clock.now())
 
 
 register_external(SEND_EMAIL, SendEmail())
+
+
+def _send_alone(connection: Connection, *, message_id: str, at: datetime) -> None:
+    enqueue(
+        connection,
+        SEND_EMAIL,
+        {"message_id": message_id},
+        run_at=at,
+        dedupe_key=f"refused:{message_id}",
+        max_attempts=1,
+    )
+
+
+def _stamp_sent(connection: Connection, *, message_id: str, at: datetime) -> None:
+    connection.execute(
+        update(messages)
+        .where(messages.c.id == message_id, messages.c.sent_at.is_(None))
+        .values(sent_at=at)
+    )
+
+
+class SendEmailBatch:
+    """The ``email.send_batch`` job: the messages a bulk run queued together.
+
+    Each e-mail is stamped as sent in its own small transaction right after the server takes it,
+    so a retry (after a failure or a crash) sends only what is left. A recipient refused for good
+    gets its own ``email.send`` job, which fails visibly in ``paylater jobs list``, and the batch
+    goes on.
+    """
+
+    def load(
+        self, connection: Connection, payload: Any, context: JobContext
+    ) -> list[OutgoingEmail] | None:
+        rows = connection.execute(
+            select(messages)
+            .where(messages.c.id.in_(payload["message_ids"]), messages.c.sent_at.is_(None))
+            .order_by(messages.c.created_at, messages.c.id)
+        ).all()
+        return [_outgoing(row) for row in rows] or None
+
+    def perform(self, loaded: list[OutgoingEmail], context: JobContext) -> None:
+        sender = sender_for(context.settings)
+        for email in loaded:
+            try:
+                sender.send(email)
+            except PermanentFailure:
+                context.database.run(
+                    partial(_send_alone, message_id=email.message_id, at=context.clock.now())
+                )
+                continue
+            context.database.run(
+                partial(_stamp_sent, message_id=email.message_id, at=context.clock.now())
+            )
+
+    def record(
+        self, connection: Connection, loaded: list[OutgoingEmail], context: JobContext
+    ) -> None:
+        return None
+
+
+register_external(SEND_EMAIL_BATCH, SendEmailBatch())

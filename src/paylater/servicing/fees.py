@@ -12,14 +12,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, bindparam, func, select
 
 from paylater.billing.models import instalments
 from paylater.fastsql import execute
 from paylater.jobs.daily import CountryDay
 from paylater.kit.ids import new_uuid
 from paylater.kit.money import Money
-from paylater.ledger.service import AccountKind, Posting, account, post
+from paylater.ledger.service import AccountKind, Entry, Posting, account, post_many
 from paylater.servicing.models import fees
 from paylater.servicing.rules import FeeStep, ServicingRules
 
@@ -52,6 +52,14 @@ def fee_allowed(
 
 
 _INSERT_FEE = fees.insert()
+_ADD_FEE = (
+    instalments.update()
+    .where(instalments.c.id == bindparam("fee_instalment"))
+    .values(
+        amount=instalments.c.amount + bindparam("fee"),
+        fee_amount=instalments.c.fee_amount + bindparam("fee"),
+    )
+)
 
 
 def charge_fees(
@@ -76,6 +84,8 @@ def charge_fees(
         ).all()
     )
     charged: dict[str, FeeCharge] = {}
+    fee_rows: list[dict[str, Any]] = []
+    entries: list[Entry] = []
     for row in rows:
         so_far = int(order_fees.get(row.order_id) or 0)
         amount = fee_allowed(
@@ -88,9 +98,7 @@ def charge_fees(
         )
         if amount <= 0:
             continue
-        execute(
-            connection,
-            _INSERT_FEE,
+        fee_rows.append(
             {
                 "id": new_uuid(),
                 "instalment_id": row.id,
@@ -101,29 +109,29 @@ def charge_fees(
                 "currency": row.currency,
                 "day": run.day,
                 "created_at": run.now,
-            },
-        )
-        connection.execute(
-            instalments.update()
-            .where(instalments.c.id == row.id)
-            .values(
-                amount=instalments.c.amount + amount,
-                fee_amount=instalments.c.fee_amount + amount,
-            )
+            }
         )
         fee = Money(amount, row.currency)
-        post(
-            connection,
-            kind=f"fee:{step.kind}",
-            reference=row.id,
-            at=run.now,
-            entry_postings=[
-                Posting(
-                    account(AccountKind.CONSUMER_RECEIVABLE, row.currency, row.consumer_id), fee
-                ),
-                Posting(account(AccountKind.LATE_FEE_INCOME, row.currency), -fee),
-            ],
+        entries.append(
+            Entry(
+                f"fee:{step.kind}",
+                row.id,
+                [
+                    Posting(
+                        account(AccountKind.CONSUMER_RECEIVABLE, row.currency, row.consumer_id), fee
+                    ),
+                    Posting(account(AccountKind.LATE_FEE_INCOME, row.currency), -fee),
+                ],
+            )
         )
         order_fees[row.order_id] = so_far + amount
         charged[row.id] = FeeCharge(row.id, amount)
+    if fee_rows:
+        execute(connection, _INSERT_FEE, fee_rows)
+        execute(
+            connection,
+            _ADD_FEE,
+            [{"fee_instalment": f["instalment_id"], "fee": f["amount"]} for f in fee_rows],
+        )
+        post_many(connection, entries, at=run.now)
     return charged

@@ -20,7 +20,7 @@ from datetime import date, timedelta
 from functools import partial
 from typing import Any
 
-from sqlalchemy import Connection, exists, or_, select, tuple_
+from sqlalchemy import Connection, exists, or_, select
 
 from paylater.billing.models import instalments
 from paylater.consumers.models import consumers
@@ -81,7 +81,13 @@ _ACTIVE_PAUSE = exists().where(
 
 
 def _select_chunk(
-    connection: Connection, after: Any, limit: int, *, run: CountryDay, trigger: Trigger
+    connection: Connection,
+    after: Any,
+    limit: int,
+    *,
+    run: CountryDay,
+    trigger: Trigger,
+    due_date: date,
 ) -> Sequence[Any]:
     already = exists().where(
         notices.c.instalment_id == instalments.c.id,
@@ -109,12 +115,12 @@ def _select_chunk(
         .where(
             instalments.c.status == "open",
             instalments.c.country == run.country,
-            instalments.c.due_date.in_(trigger.due_dates),
+            instalments.c.due_date == due_date,
             instalments.c.amount > instalments.c.paid_amount,
             ~_ACTIVE_PAUSE,
             ~already,
         )
-        .order_by(instalments.c.due_date, instalments.c.id)
+        .order_by(instalments.c.id)
         .limit(limit)
     )
     if trigger.overdue:
@@ -125,7 +131,7 @@ def _select_chunk(
             )
         )
     if after is not None:
-        query = query.where(tuple_(instalments.c.due_date, instalments.c.id) > tuple_(*after))
+        query = query.where(instalments.c.id > after)
     return connection.execute(query).all()
 
 
@@ -189,8 +195,8 @@ def _process(
     return len(rows)
 
 
-def _chunk_key(row: Any) -> tuple[date, str]:
-    return (row.due_date, row.id)
+def _chunk_key(row: Any) -> str:
+    return str(row.id)
 
 
 @country_task("servicing.reminders", order=30)
@@ -199,11 +205,14 @@ def send_reminders(run: CountryDay) -> int:
     rules = servicing_rules(run.country)
     sent = 0
     for trigger in triggers(run.country, run.day, rules):
-        sent += run.in_chunks(
-            partial(_select_chunk, run=run, trigger=trigger),
-            partial(_process, run=run, rules=rules, trigger=trigger),
-            key=_chunk_key,
-        )
+        for due_date in trigger.due_dates:
+            # One due date at a time: an exact range of the (status, country, due_date, id)
+            # index, read in id order.
+            sent += run.in_chunks(
+                partial(_select_chunk, run=run, trigger=trigger, due_date=due_date),
+                partial(_process, run=run, rules=rules, trigger=trigger),
+                key=_chunk_key,
+            )
     return sent
 
 

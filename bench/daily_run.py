@@ -1,0 +1,197 @@
+"""The daily run over a large portfolio, and what it does to the merchant API meanwhile.
+
+Writes N open instalments (default 1,000,000; pay in 4, Swedish consumers) due over a window
+around the run day, then:
+
+1. scans the instalments table with a raw ``SELECT`` (rows/s, for scale);
+2. starts the API server on the same database and probes it at a steady rate (a separate
+   process creating payment sessions, one request every 20 ms) to get its idle p50/p99;
+3. runs the whole Swedish day (pause expiry, autopay, reminders and fees, ageing) while the probe
+   keeps going, and prints instalments/s, the e-mails and fees it wrote, the longest chunk
+   transaction, and the API's p50/p99 during the run beside the idle ones.
+
+    .venv/bin/python bench/daily_run.py                      # SQLite, 1,000,000 instalments
+    .venv/bin/python bench/daily_run.py --instalments 200000
+    .venv/bin/python bench/daily_run.py --database-url postgresql://postgres@127.0.0.1/bench
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import httpx
+from sqlalchemy import func, select, text
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from api_throughput import free_port, prepare, reset_postgres, start_server
+from paylater.config import Settings
+from paylater.db import Database
+from paylater.jobs.daily import run_country_day
+from paylater.jobs.worker import load_handler_modules
+from paylater.kit.clock import FixedClock
+from paylater.merchants.models import merchants
+from paylater.notifications.models import messages
+from paylater.sandbox.portfolio import create_portfolio
+from paylater.servicing.models import fees, notices
+
+RUN_DAY = date(2027, 3, 15)  # a Monday
+PROBE = Path(__file__).resolve().parent / "probe.py"
+
+
+def scan_rate(database: Database) -> float:
+    def scan(connection: object) -> int:
+        rows = connection.execute(  # type: ignore[attr-defined]
+            text("SELECT id, due_date, amount, paid_amount, status, country FROM instalments")
+        )
+        count = 0
+        for _row in rows:
+            count += 1
+        return count
+
+    started = time.perf_counter()
+    count = database.run(scan, readonly=True)
+    return count / (time.perf_counter() - started)
+
+
+def start_probe(port: int, auth: str, out: Path) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, str(PROBE), str(port), auth, str(out)],
+        env={**os.environ},
+    )
+
+
+def stop_probe(probe: subprocess.Popen[bytes], out: Path) -> list[float]:
+    probe.terminate()
+    probe.wait(timeout=30)
+    return [float(line) for line in out.read_text().split()]
+
+
+def percentiles(latencies: list[float]) -> tuple[float, float, int]:
+    ordered = sorted(latencies)
+    p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
+    return statistics.median(ordered) * 1000, p99 * 1000, len(ordered)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--instalments", type=int, default=1_000_000)
+    parser.add_argument("--database-url", default=None)
+    parser.add_argument("--probe-seconds", type=float, default=8.0)
+    options = parser.parse_args()
+
+    folder = Path(tempfile.mkdtemp(prefix="paylater-daily-"))
+    url = options.database_url or f"sqlite:///{folder / 'bench.db'}"
+    if url.startswith("postgresql"):
+        reset_postgres(url)
+    env = {
+        **os.environ,
+        "PAYLATER_DATABASE_URL": url,
+        "PAYLATER_DATA_DIR": str(folder),
+        "PAYLATER_SECRET_KEY": "bench-secret-key-bench-secret-key",
+    }
+    auth = prepare(env)
+    database = Database(url)
+    load_handler_modules()
+    merchant_id = database.run(lambda c: c.execute(select(merchants.c.id)).scalar_one())
+    now = datetime(2027, 3, 15, 5, 0, tzinfo=UTC)
+
+    started = time.perf_counter()
+    portfolio = create_portfolio(
+        database,
+        instalment_count=options.instalments,
+        merchant_id=merchant_id,
+        country="SE",
+        currency="SEK",
+        locale="sv-SE",
+        first_due=RUN_DAY - timedelta(days=60),
+        spread_days=60,
+        now=now - timedelta(days=90),
+    )
+    print(
+        f"portfolio: {portfolio.instalments:,} open instalments, {portfolio.orders:,} orders, "
+        f"{portfolio.consumers:,} consumers written in {time.perf_counter() - started:.1f} s"
+    )
+    if url.startswith("postgresql"):
+        database.run(lambda c: c.execute(text("ANALYZE")))
+    rate = scan_rate(database)
+    print(f"raw SELECT scan of instalments: {rate:,.0f} rows/s")
+
+    port = free_port()
+    server = start_server(env, port, pin=False, workers=1)
+    try:
+        out_idle, out_busy = folder / "idle.txt", folder / "busy.txt"
+        probe = start_probe(port, auth, out_idle)
+        time.sleep(options.probe_seconds)
+        idle = stop_probe(probe, out_idle)
+
+        probe = start_probe(port, auth, out_busy)
+        time.sleep(1.0)
+        chunks: list[float] = []
+        clock = FixedClock(now)
+        started = time.perf_counter()
+        run_country_day(
+            database,
+            "SE",
+            RUN_DAY,
+            now=now,
+            clock=clock,
+            settings=Settings(database_url=url),
+            observe_chunk=chunks.append,
+        )
+        elapsed = time.perf_counter() - started
+        time.sleep(0.5)
+        busy = stop_probe(probe, out_busy)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+    def counts(connection: object) -> tuple[int, int, int]:
+        run = connection.execute  # type: ignore[attr-defined]
+        return (
+            run(select(func.count()).select_from(notices)).scalar_one(),
+            run(select(func.count()).select_from(messages)).scalar_one(),
+            run(select(func.count()).select_from(fees)).scalar_one(),
+        )
+
+    notice_count, message_count, fee_count = database.run(counts, readonly=True)
+    print(
+        f"daily run {RUN_DAY} (SE): {elapsed:.2f} s for {portfolio.instalments:,} open "
+        f"instalments = {portfolio.instalments / elapsed:,.0f} instalments/s; "
+        f"{notice_count:,} reminders, {message_count:,} e-mails queued, {fee_count:,} fees; "
+        f"{len(chunks)} chunks, longest {max(chunks, default=0) * 1000:.0f} ms, "
+        f"median {statistics.median(chunks or [0]) * 1000:.0f} ms"
+    )
+    idle_p50, idle_p99, idle_n = percentiles(idle)
+    busy_p50, busy_p99, busy_n = percentiles(busy)
+    print(f"merchant API idle:   p50 {idle_p50:.1f} ms, p99 {idle_p99:.1f} ms ({idle_n} requests)")
+    print(
+        f"merchant API busy:   p50 {busy_p50:.1f} ms, p99 {busy_p99:.1f} ms ({busy_n} requests)"
+        f" → p99 ratio {busy_p99 / idle_p99:.2f}×"
+    )
+    second = time.perf_counter()
+    run_country_day(
+        database,
+        "SE",
+        RUN_DAY,
+        now=now,
+        clock=FixedClock(now),
+        settings=Settings(database_url=url),
+    )
+    again = database.run(counts, readonly=True)
+    print(
+        f"second run of the same day: {time.perf_counter() - second:.2f} s, "
+        f"{'nothing changed' if again == (notice_count, message_count, fee_count) else 'CHANGED'}"
+    )
+    _ = httpx  # the probe process uses it
+
+
+if __name__ == "__main__":
+    main()
