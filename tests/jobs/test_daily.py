@@ -95,3 +95,37 @@ def test_expired_authorizations_are_released_once_per_day(
     assert [day for day, _ in days] == [(start + timedelta(days=n)).isoformat() for n in range(33)]
     assert {status for _, status in days} == {DONE}
     assert database.run(verify).ok
+
+
+def test_each_country_runs_its_days_from_its_own_local_midnight(
+    database: Database, clock: FixedClock, settings: Settings
+) -> None:
+    from datetime import UTC, datetime
+
+    from paylater.jobs.daily import COUNTRY_DAILY, schedule_due_days
+
+    def keys() -> set[str]:
+        return set(
+            database.run(
+                lambda c: (
+                    c.execute(select(jobs.c.dedupe_key).where(jobs.c.kind == COUNTRY_DAILY))
+                    .scalars()
+                    .all()
+                )
+            )
+        )
+
+    # 23:30 UTC on 1 December: already the 2nd in Stockholm (UTC+1), still the 1st in New York.
+    clock.set(datetime(2026, 12, 1, 23, 30, tzinfo=UTC))
+    database.run(lambda c: schedule_due_days(c, now=clock.now()))
+    first = keys()
+    assert "SE:2026-12-02" in first and "US:2026-12-01" in first and "GB:2026-12-01" in first
+    assert "US:2026-12-02" not in first
+
+    # Three days later every country has each day in turn, once, however often it is asked.
+    clock.set(datetime(2026, 12, 4, 23, 30, tzinfo=UTC))
+    for _ in range(3):
+        database.run(lambda c: schedule_due_days(c, now=clock.now()))
+    later = keys()
+    assert {k for k in later if k.startswith("SE:")} == {f"SE:2026-12-0{d}" for d in (2, 3, 4, 5)}
+    assert {k for k in later if k.startswith("US:")} == {f"US:2026-12-0{d}" for d in (1, 2, 3, 4)}

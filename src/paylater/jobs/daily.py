@@ -221,6 +221,7 @@ class _RunCountryDay:
             now=context.now,
             clock=context.clock,
             settings=context.settings,
+            chunk_size=context.settings.daily_chunk_size,
         )
 
     def record(self, connection: Connection, loaded: dict[str, Any], context: JobContext) -> None:
