@@ -135,7 +135,8 @@ def test_france_sends_reminders_and_never_a_fee(
     run_days("FR", START, END)
     (invoice,) = _instalments(database, order_id)
     assert invoice.due_date == date(2026, 12, 31)
-    assert [(day, kind) for day, kind in emails(database, consumer_id)] == [
+    reminders = [(day, kind) for day, kind in emails(database, consumer_id) if "reminder" in kind]
+    assert reminders == [
         ("2026-12-28", "reminder.upcoming"),
         ("2026-12-31", "reminder.due"),
         # Grace: 1 January is a holiday, so 4, 5, 6; overdue from the 7th.
