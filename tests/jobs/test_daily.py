@@ -129,3 +129,41 @@ def test_each_country_runs_its_days_from_its_own_local_midnight(
     later = keys()
     assert {k for k in later if k.startswith("SE:")} == {f"SE:2026-12-0{d}" for d in (2, 3, 4, 5)}
     assert {k for k in later if k.startswith("US:")} == {f"US:2026-12-0{d}" for d in (1, 2, 3, 4)}
+
+
+def test_the_daily_run_stores_expired_sessions_and_tokens(
+    client: TestClient, merchant: dict[str, Any], database: Database, clock: FixedClock
+) -> None:
+    from paylater.checkout.models import authorizations, payment_sessions
+    from paylater.orders.deadlines import expire_sessions
+    from tests.api.flows import authorize, session_body
+
+    headers = merchant["headers"]
+    idle = client.post("/payments/v1/sessions", json=session_body(100_000), headers=headers)
+    session_id, authorization = authorize(client, headers, 100_000)
+    clock.advance(timedelta(days=3))
+    changed = database.run(lambda c: expire_sessions(c, clock.now().date(), clock.now()))
+    assert changed == 2  # the idle session and the unused token (the authorized session is done)
+    statuses = database.run(
+        lambda c: (
+            c.execute(
+                select(payment_sessions.c.status).where(
+                    payment_sessions.c.id == idle.json()["session_id"]
+                )
+            ).scalar_one(),
+            c.execute(
+                select(authorizations.c.status).where(
+                    authorizations.c.token == authorization["authorization_token"]
+                )
+            ).scalar_one(),
+        )
+    )
+    assert statuses == ("expired", "expired")
+    answer = client.post(
+        f"/payments/v1/authorizations/{authorization['authorization_token']}/order",
+        json=session_body(100_000),
+        headers=headers,
+    )
+    assert answer.status_code == 404
+    assert database.run(lambda c: expire_sessions(c, clock.now().date(), clock.now())) == 0
+    del session_id

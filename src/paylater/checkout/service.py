@@ -328,6 +328,8 @@ def load_authorization(
     if row is None or row.merchant_id != merchant_id:
         raise NotFound("no such authorization token")
     authorization = dict(row._mapping)
+    if authorization["status"] == "expired":
+        raise NotFound("authorization token has expired")
     if authorization["status"] != "authorized":
         raise InvalidOperation(f"authorization token is {authorization['status']}")
     if authorization["expires_at"] <= now:

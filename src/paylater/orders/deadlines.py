@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
+from paylater.checkout.models import authorizations, payment_sessions
 from paylater.credit.rules import Outcome
 from paylater.jobs.daily import daily_task
 from paylater.jobs.registry import JobContext, register
@@ -86,3 +87,20 @@ def expire_authorizations(connection: Connection, day: date, now: datetime) -> i
             at=now,
         )
     return len(due)
+
+
+@daily_task("checkout.expire_sessions")
+def expire_sessions(connection: Connection, day: date, now: datetime) -> int:
+    """Mark payment sessions past their 48 hours and unused authorization tokens past theirs as
+    expired, so stored statuses agree with what the API already answers."""
+    sessions = connection.execute(
+        payment_sessions.update()
+        .where(payment_sessions.c.status == "incomplete", payment_sessions.c.expires_at <= now)
+        .values(status="expired")
+    ).rowcount
+    tokens = connection.execute(
+        authorizations.update()
+        .where(authorizations.c.status == "authorized", authorizations.c.expires_at <= now)
+        .values(status="expired")
+    ).rowcount
+    return int(sessions or 0) + int(tokens or 0)
