@@ -42,6 +42,7 @@ INPUT_FIELDS = {
     "monthly_income",
     "monthly_expenses",
     "order_amount",
+    "collection_cases",
 }
 
 

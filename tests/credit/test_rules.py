@@ -60,6 +60,7 @@ def test_a_good_application_is_accepted() -> None:
         "DATE_OF_BIRTH_REQUIRED",
         "AGE_BELOW_MINIMUM",
         "OVERDUE_DEBT",
+        "IN_COLLECTIONS",
         "EXPOSURE_LIMIT",
         "VELOCITY_LIMIT",
         "COUNTRY_MISMATCH",

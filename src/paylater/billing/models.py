@@ -11,6 +11,7 @@ from sqlalchemy import (
     Integer,
     String,
     Table,
+    text,
 )
 
 from paylater.db import UTCDateTime, metadata
@@ -27,6 +28,8 @@ payment_plans = Table(
     Column("country", String(2), nullable=False),
     Column("principal", BigInteger, nullable=False),
     Column("interest", BigInteger, nullable=False, default=0),
+    # Interest moved from deferred to earned as the instalments fell due.
+    Column("interest_recognized", BigInteger, nullable=False, default=0),
     Column("status", String(12), nullable=False),  # active | paid | cancelled
     Column("created_at", UTCDateTime(), nullable=False),
     Index("ix_payment_plans_order", "order_id"),
@@ -53,6 +56,8 @@ instalments = Table(
     # A payment is on its way (a card charge or a debit being collected) until this day: no
     # overdue reminder and no fee before it.
     Column("processing_until", Date, nullable=True),
+    # The day this instalment's interest was earned (moved out of deferred interest).
+    Column("interest_recognized_on", Date, nullable=True),
     Column("currency", String(3), nullable=False),
     Column("status", String(12), nullable=False),  # open | paid | cancelled
     Column("paid_at", UTCDateTime(), nullable=True),
@@ -61,4 +66,12 @@ instalments = Table(
     Index("ix_instalments_status_due", "status", "due_date"),
     Index("ix_instalments_order", "order_id"),
     Index("ix_instalments_status_country_due", "status", "country", "due_date", "id"),
+    # Only instalments whose interest is still to be earned: the daily run reads this range.
+    Index(
+        "ix_instalments_interest_to_earn",
+        "country",
+        "due_date",
+        sqlite_where=text("interest > 0 AND interest_recognized_on IS NULL"),
+        postgresql_where=text("interest > 0 AND interest_recognized_on IS NULL"),
+    ),
 )

@@ -80,6 +80,7 @@ def create_plan(
             "country": country,
             "principal": amount,
             "interest": interest,
+            "interest_recognized": 0,
             "status": "active",
             "created_at": at,
         },
@@ -102,6 +103,7 @@ def create_plan(
                 "paid_amount": 0,
                 "fee_amount": 0,
                 "processing_until": None,
+                "interest_recognized_on": None,
                 "currency": currency,
                 "status": "open",
                 "paid_at": None,
@@ -134,13 +136,17 @@ def _cancel_interest(
 ) -> int:
     """Financing: the share of not-yet-due interest that a refund of principal cancels.
 
-    Interest is cancelled in proportion to the principal refunded (all of it on a full refund),
-    taken from the latest plan first; plans without interest are untouched.
+    Interest not yet earned is cancelled in proportion to the principal refunded (all of it on a
+    full refund), taken from the latest plan first; interest already earned (instalments past
+    their due date, see ``billing.interest``) stays, and plans without interest are untouched.
     """
     plans = connection.execute(
-        select(payment_plans.c.id, payment_plans.c.interest)
+        select(
+            payment_plans.c.id,
+            (payment_plans.c.interest - payment_plans.c.interest_recognized).label("interest"),
+        )
         .where(payment_plans.c.order_id == order_id)
-        .where(payment_plans.c.interest > 0)
+        .where(payment_plans.c.interest > payment_plans.c.interest_recognized)
         .order_by(payment_plans.c.created_at.desc(), payment_plans.c.id.desc())
         .with_for_update()
     ).all()

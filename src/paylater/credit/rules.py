@@ -113,6 +113,8 @@ class AuthorizationInputs:
     # The whole order when ``amount`` is only what a raised authorization adds to the exposure:
     # the plan's amount range and the review threshold apply to the purchase, not the increment.
     order_amount: int | None = None
+    # Debts of this consumer in collections (open or written off): declined until paid in full.
+    collection_cases: int = 0
 
 
 def decide_authorization(rules: CountryRules, inputs: AuthorizationInputs) -> Decision:
@@ -149,6 +151,11 @@ def decide_authorization(rules: CountryRules, inputs: AuthorizationInputs) -> De
             "OVERDUE_DEBT",
             inputs.overdue_instalments == 0,
             f"{inputs.overdue_instalments} overdue instalment(s)",
+        ),
+        RuleResult(
+            "IN_COLLECTIONS",
+            inputs.collection_cases == 0,
+            f"{inputs.collection_cases} debt(s) in collections",
         ),
         RuleResult(
             "EXPOSURE_LIMIT",

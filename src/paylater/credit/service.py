@@ -10,6 +10,7 @@ from sqlalchemy import BindParameter, Connection, Date, bindparam, func, or_, se
 
 from paylater.billing.models import instalments
 from paylater.checkout.models import authorizations
+from paylater.collections.models import BLOCKING_STATUSES, collection_cases
 from paylater.consumers.service import Consumer
 from paylater.credit.countries import CountryRules
 from paylater.credit.models import credit_decisions
@@ -124,6 +125,11 @@ _OVERDUE = _scalar(
     .where(instalments.c.status == "open")
     .where(instalments.c.due_date <= bindparam("overdue_cutoff", type_=Date()))
 )
+_IN_COLLECTIONS = _scalar(
+    select(func.count())
+    .where(collection_cases.c.consumer_id == _CONSUMER)
+    .where(or_(*(collection_cases.c.status == status for status in BLOCKING_STATUSES)))
+)
 _REPAID_ON_TIME = _scalar(
     select(func.coalesce(func.sum(instalments.c.paid_amount), 0))
     .where(instalments.c.consumer_id == _CONSUMER)
@@ -151,6 +157,7 @@ _PROFILE = select(
     _UNPAID.label("unpaid"),
     _TOKENS.label("tokens"),
     _OVERDUE.label("overdue"),
+    _IN_COLLECTIONS.label("in_collections"),
     _REPAID_ON_TIME.label("repaid"),
     _BY_CONSUMER.label("by_consumer"),
     _BY_DEVICE.label("by_device"),
@@ -240,6 +247,7 @@ def authorize(
         monthly_income=consumer.monthly_income,
         monthly_expenses=consumer.monthly_expenses,
         order_amount=order_amount,
+        collection_cases=int(profile.in_collections),
     )
     decision = decide_authorization(rules, inputs)
     recorded = {k: (v.value if isinstance(v, PlanType) else v) for k, v in asdict(inputs).items()}

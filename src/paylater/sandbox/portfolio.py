@@ -95,6 +95,7 @@ def _rows_for_order(
         "country": country,
         "principal": amount,
         "interest": 0,
+        "interest_recognized": 0,
         "status": "active",
         "created_at": now,
     }
@@ -114,6 +115,7 @@ def _rows_for_order(
             "paid_amount": 0,
             "fee_amount": 0,
             "processing_until": None,
+            "interest_recognized_on": None,
             "currency": currency,
             "status": "open",
             "paid_at": None,

@@ -1,7 +1,8 @@
-"""Registers servicing's daily tasks: pause expiry, then reminders and fees."""
+"""Registers servicing's daily tasks: pause expiry, interest earned, reminders and fees."""
 
 from __future__ import annotations
 
+from paylater.billing import interest
 from paylater.servicing import pauses, reminders
 
-__all__ = ["pauses", "reminders"]
+__all__ = ["interest", "pauses", "reminders"]

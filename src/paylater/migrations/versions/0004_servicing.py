@@ -32,6 +32,13 @@ def upgrade() -> None:
         sa.Column("fee_amount", sa.BigInteger(), nullable=False, server_default="0"),
     )
     op.add_column("instalments", sa.Column("processing_until", sa.Date(), nullable=True))
+    op.add_column("instalments", sa.Column("interest_recognized_on", sa.Date(), nullable=True))
+    op.add_column(
+        "payment_plans",
+        sa.Column("interest_recognized", sa.BigInteger(), nullable=False, server_default="0"),
+    )
+    with op.batch_alter_table("payment_plans") as batch:
+        batch.alter_column("interest_recognized", existing_type=sa.BigInteger(), server_default=None)
     op.execute(
         "UPDATE instalments SET"
         " order_id = (SELECT order_id FROM payment_plans WHERE payment_plans.id = plan_id),"
@@ -46,6 +53,14 @@ def upgrade() -> None:
         "ix_instalments_status_country_due",
         "instalments",
         ["status", "country", "due_date", "id"],
+    )
+    to_earn = sa.text("interest > 0 AND interest_recognized_on IS NULL")
+    op.create_index(
+        "ix_instalments_interest_to_earn",
+        "instalments",
+        ["country", "due_date"],
+        sqlite_where=to_earn,
+        postgresql_where=to_earn,
     )
     op.create_table(
         "notices",
@@ -134,7 +149,11 @@ def downgrade() -> None:
     op.drop_table("notices")
     op.drop_index("ix_instalments_status_country_due", table_name="instalments")
     op.drop_index("ix_instalments_order", table_name="instalments")
+    op.drop_index("ix_instalments_interest_to_earn", table_name="instalments")
+    with op.batch_alter_table("payment_plans") as batch:
+        batch.drop_column("interest_recognized")
     with op.batch_alter_table("instalments") as batch:
+        batch.drop_column("interest_recognized_on")
         batch.drop_column("processing_until")
         batch.drop_column("fee_amount")
         batch.drop_column("country")
