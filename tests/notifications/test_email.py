@@ -220,3 +220,48 @@ def test_a_worker_killed_while_sending_delivers_every_email_after_restart(
     assert arrived.count(arrived[0]) == 2
     assert all(row.sent_at is not None for row in _messages(database).values())
     assert {job.status for job in _email_jobs(database)} == {"done"}
+
+
+def test_a_batch_goes_over_one_connection_and_a_refused_recipient_fails_alone(
+    database: Database,
+    clock: FixedClock,
+    smtp_server: Callable[..., SmtpServer],
+    smtp_settings: Callable[[int], Settings],
+) -> None:
+    from paylater.notifications.email import SEND_EMAIL_BATCH, Draft, queue_emails
+
+    server = smtp_server(refuse=frozenset({"gone@example.com"}))
+    settings = smtp_settings(server.port)
+    addresses = ["a@example.com", "gone@example.com", "b@example.com", "c@example.com"]
+    ids = database.run(
+        lambda c: queue_emails(
+            c,
+            [
+                Draft(to, f"Reminder {n}", "Your payment is due.", "reminder.due", "en-GB")
+                for n, to in enumerate(addresses)
+            ],
+            at=clock.now(),
+        )
+    )
+    worker = Worker(
+        database,
+        clock=clock,
+        settings=settings,
+        worker_id="w",
+        kinds=(SEND_EMAIL_BATCH, SEND_EMAIL),
+    )
+    worker.drain()
+    worker.drain()
+    assert sorted(item.rcpt_tos for item in server.collector.received) == [
+        ["a@example.com"],
+        ["b@example.com"],
+        ["c@example.com"],
+    ]
+    batch_connections = server.collector.connections
+    rows = _messages(database)
+    assert [rows[i].sent_at is not None for i in ids] == [True, False, True, True]
+    # The refused one has its own job, dead with the server's answer, for an operator to see.
+    [alone] = _email_jobs(database)
+    assert alone.payload == {"message_id": ids[1]}
+    assert alone.status == "dead" and "550" in (alone.last_error or "")
+    assert batch_connections <= 2  # the batch's one, and the lone retry's

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import smtplib
 import ssl
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
@@ -47,10 +47,20 @@ class OutgoingEmail:
     created_at: datetime
 
 
+Delivered = Callable[[OutgoingEmail], None]
+
+
 class EmailSender(Protocol):
-    """Hands one e-mail to its transport; raises on failure (the job is retried)."""
+    """Hands e-mails to their transport; raises on failure (the job is retried)."""
 
     def send(self, email: OutgoingEmail) -> None: ...
+
+    def send_many(
+        self, emails: Sequence[OutgoingEmail], sent: Delivered, refused: Delivered
+    ) -> None:
+        """Send in order over one connection, telling ``sent`` after each accepted e-mail and
+        ``refused`` after each refused for good; any other failure raises."""
+        ...
 
 
 class DevInboxSender:
@@ -58,6 +68,12 @@ class DevInboxSender:
 
     def send(self, email: OutgoingEmail) -> None:
         return None
+
+    def send_many(
+        self, emails: Sequence[OutgoingEmail], sent: Delivered, refused: Delivered
+    ) -> None:
+        for email in emails:
+            sent(email)
 
 
 class SmtpSender:
@@ -97,20 +113,38 @@ class SmtpSender:
         message["Content-Language"] = email.locale
         return message
 
+    def _connect(self) -> smtplib.SMTP:
+        smtp = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+        if self.starttls:
+            smtp.starttls(context=ssl.create_default_context())
+        if self.username:
+            smtp.login(self.username, self.password or "")
+        return smtp
+
+    def _deliver(self, smtp: smtplib.SMTP, email: OutgoingEmail) -> None:
+        try:
+            smtp.send_message(self.build(email))
+        except smtplib.SMTPRecipientsRefused as refused:
+            codes = [code for code, _text in refused.recipients.values()]
+            if codes and all(code >= 500 for code in codes):
+                raise PermanentFailure(f"recipient refused: {refused.recipients}") from refused
+            raise
+
     def send(self, email: OutgoingEmail) -> None:
-        message = self.build(email)
-        with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
-            if self.starttls:
-                smtp.starttls(context=ssl.create_default_context())
-            if self.username:
-                smtp.login(self.username, self.password or "")
-            try:
-                smtp.send_message(message)
-            except smtplib.SMTPRecipientsRefused as refused:
-                codes = [code for code, _text in refused.recipients.values()]
-                if codes and all(code >= 500 for code in codes):
-                    raise PermanentFailure(f"recipient refused: {refused.recipients}") from refused
-                raise
+        with self._connect() as smtp:
+            self._deliver(smtp, email)
+
+    def send_many(
+        self, emails: Sequence[OutgoingEmail], sent: Delivered, refused: Delivered
+    ) -> None:
+        with self._connect() as smtp:
+            for email in emails:
+                try:
+                    self._deliver(smtp, email)
+                except PermanentFailure:
+                    refused(email)
+                    continue
+                sent(email)
 
 
 def message_id_header(message_id: str, from_address: str) -> str:
@@ -308,8 +342,9 @@ def _stamp_sent(connection: Connection, *, message_id: str, at: datetime) -> Non
 class SendEmailBatch:
     """The ``email.send_batch`` job: the messages a bulk run queued together.
 
-    Each e-mail is stamped as sent in its own small transaction right after the server takes it,
-    so a retry (after a failure or a crash) sends only what is left. A recipient refused for good
+    They go over one SMTP connection. Each e-mail is stamped as sent in its own small transaction
+    right after the server takes it, so a retry (after a failure or a crash) sends only what is
+    left. A recipient refused for good
     gets its own ``email.send`` job, which fails visibly in ``paylater jobs list``, and the batch
     goes on.
     """
@@ -325,18 +360,17 @@ class SendEmailBatch:
         return [_outgoing(row) for row in rows] or None
 
     def perform(self, loaded: list[OutgoingEmail], context: JobContext) -> None:
-        sender = sender_for(context.settings)
-        for email in loaded:
-            try:
-                sender.send(email)
-            except PermanentFailure:
-                context.database.run(
-                    partial(_send_alone, message_id=email.message_id, at=context.clock.now())
-                )
-                continue
+        def sent(email: OutgoingEmail) -> None:
             context.database.run(
                 partial(_stamp_sent, message_id=email.message_id, at=context.clock.now())
             )
+
+        def refused(email: OutgoingEmail) -> None:
+            context.database.run(
+                partial(_send_alone, message_id=email.message_id, at=context.clock.now())
+            )
+
+        sender_for(context.settings).send_many(loaded, sent, refused)
 
     def record(
         self, connection: Connection, loaded: list[OutgoingEmail], context: JobContext
