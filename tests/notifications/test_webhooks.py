@@ -239,3 +239,32 @@ def test_endpoints_belong_to_their_merchant(
         == 204
     )
     assert hooks_client.get(HOOKS, headers=merchant["headers"]).json() == []
+
+
+def test_delivery_connects_to_the_checked_address_even_if_dns_changes(
+    receiver: Receiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import httpx
+
+    from paylater.notifications.ssrf import check_url, pinned_transport
+
+    port = receiver.server.server_address[1]
+    real = socket.getaddrinfo
+    answers = iter(["127.0.0.1"] + ["10.255.255.1"] * 10)  # checked once, then rebound
+
+    def resolve(host: Any, *args: Any, **kwargs: Any) -> Any:
+        if host == "hooks.example":
+            return real(next(answers), *args, **kwargs)
+        return real(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", resolve)
+    url = f"http://hooks.example:{port}/hooks/paylater"
+    addresses = check_url(url, allow_loopback=True)
+    assert addresses == ["127.0.0.1"]
+    with httpx.Client(transport=pinned_transport(addresses), timeout=5) as client:
+        assert client.post(url, content=b"{}").status_code == 200
+    headers, _body, _mode = receiver.seen[-1]
+    assert headers["Host"] == f"hooks.example:{port}"
+    # The private address the name now points to is refused at the next check.
+    with pytest.raises(Exception, match="not a public address"):
+        check_url(url, allow_loopback=True)

@@ -10,7 +10,12 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+from collections.abc import Iterable
+from typing import Any
 from urllib.parse import urlsplit
+
+import httpcore
+import httpx
 
 from paylater.kit.errors import BadValue
 
@@ -56,3 +61,38 @@ def check_url(url: str, *, allow_loopback: bool = False) -> list[str]:
                 f"webhook host {parts.hostname} resolves to {text}, which is not a public address"
             )
     return addresses
+
+
+class _PinnedBackend(httpcore.SyncBackend):
+    """Connects to addresses already checked by :func:`check_url`, whatever the host name now
+    resolves to: a DNS answer that changes between the check and the connection (rebinding)
+    cannot send the request somewhere private. TLS still verifies the URL's host name."""
+
+    def __init__(self, addresses: list[str]) -> None:
+        self.addresses = addresses
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.NetworkStream:
+        failure: Exception | None = None
+        for address in self.addresses:
+            try:
+                return super().connect_tcp(address, port, timeout, local_address, socket_options)
+            except httpcore.ConnectError as error:
+                failure = error
+        raise failure or httpcore.ConnectError(f"no checked address for {host}")
+
+
+def pinned_transport(addresses: list[str]) -> httpx.HTTPTransport:
+    """An httpx transport that only ever connects to ``addresses`` (see :class:`_PinnedBackend`)."""
+    transport = httpx.HTTPTransport()
+    pool = transport._pool
+    if not hasattr(pool, "_network_backend"):  # guard against a changed httpcore layout
+        raise RuntimeError("this httpcore version cannot pin webhook addresses")
+    pool._network_backend = _PinnedBackend(addresses)
+    return transport

@@ -24,7 +24,7 @@ from paylater.jobs.registry import JobContext, exponential_backoff, register_ext
 from paylater.kit.errors import BadValue, NotFound
 from paylater.kit.ids import new_id, new_uuid
 from paylater.notifications.signing import HEADER, header_value
-from paylater.notifications.ssrf import check_url
+from paylater.notifications.ssrf import check_url, pinned_transport
 from paylater.notifications.webhook_models import (
     webhook_deliveries,
     webhook_endpoints,
@@ -261,15 +261,22 @@ class WebhookDelivery:
         error: str | None = None
         started = time.perf_counter()
         try:
-            # Checked again at delivery: DNS may point elsewhere than at registration.
-            check_url(delivery.url, allow_loopback=context.settings.webhooks_allow_loopback)
+            # Checked again at delivery (DNS may point elsewhere than at registration), and the
+            # connection goes to the addresses just checked, never to a fresh DNS answer.
+            addresses = check_url(
+                delivery.url, allow_loopback=context.settings.webhooks_allow_loopback
+            )
             headers = {
                 "Content-Type": "application/json",
                 "User-Agent": "paylater-webhooks/1",
                 "Paylater-Event-Id": delivery.event_id,
                 HEADER: header_value(delivery.secrets, int(context.now.timestamp()), delivery.body),
             }
-            with httpx.Client(follow_redirects=False, timeout=TIMEOUT_SECONDS) as client:
+            with httpx.Client(
+                follow_redirects=False,
+                timeout=TIMEOUT_SECONDS,
+                transport=pinned_transport(addresses),
+            ) as client:
                 status_code = client.post(
                     delivery.url, content=delivery.body, headers=headers
                 ).status_code
