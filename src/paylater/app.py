@@ -15,6 +15,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from paylater import __version__
 from paylater.api.http import Services, domain_error_response, error_body, json_response
+from paylater.backoffice.routes import router as backoffice_router
 from paylater.bank.routes import router as bank_router
 from paylater.checkout.routes import router as checkout_router
 from paylater.checkout.service import PLAN_NAMES
@@ -114,6 +115,7 @@ def create_app(
     app.include_router(settlement_router)
     app.include_router(disputes_router)
     app.include_router(web_router)
+    app.include_router(backoffice_router)
     if settings.sandbox:
         app.include_router(sandbox_router)
 

@@ -15,6 +15,7 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 def import_models() -> None:
     """Import every table module so the shared metadata knows the whole schema."""
     from paylater.api import models as _api  # noqa: F401
+    from paylater.backoffice import models as _backoffice  # noqa: F401
     from paylater.bank import models as _bank  # noqa: F401
     from paylater.billing import models as _billing  # noqa: F401
     from paylater.checkout import models as _checkout  # noqa: F401

@@ -57,6 +57,7 @@ DEFAULT_HANDLER_MODULES = (
     "paylater.settlement.tasks",
     "paylater.disputes.tasks",
     "paylater.web.tasks",
+    "paylater.backoffice.tasks",
 )
 
 

@@ -1,0 +1,1 @@
+"""Staff pages: the merchant portal and the lender's back office."""

@@ -1,0 +1,3 @@
+"""Tables of this package."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Jobs and daily tasks of this package (imported by workers to register them)."""
+
+from __future__ import annotations
