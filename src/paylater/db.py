@@ -71,6 +71,12 @@ def _configure_sqlite(engine: Engine) -> None:
         connection.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")
 
 
+def _set_synchronous(connection: Connection, level: str) -> None:
+    driver = connection.connection.driver_connection
+    assert driver is not None
+    driver.execute(f"PRAGMA synchronous={level}")
+
+
 class Database:
     """One engine plus the rules for running a unit of work against it."""
 
@@ -107,21 +113,39 @@ class Database:
         return self.engine.dialect.name
 
     @contextmanager
-    def transaction(self, *, readonly: bool = False) -> Iterator[Connection]:
-        """A transaction that commits when the block ends and rolls back on any exception."""
+    def transaction(
+        self, *, readonly: bool = False, redoable: bool = False
+    ) -> Iterator[Connection]:
+        """A transaction that commits when the block ends and rolls back on any exception.
+
+        ``redoable``: the work belongs to a job that records its own completion in a later
+        transaction and redoes whatever is missing when it runs again (a chunk of the daily run).
+        On SQLite such a commit skips the fsync (``synchronous=NORMAL``): a power cut can lose
+        only the last transactions of the WAL, never one in the middle, so a lost chunk is lost
+        together with the job's completion and is done again when the job reruns.
+        """
         with self.engine.connect() as connection:
             if readonly:
                 connection = connection.execution_options(paylater_readonly=True)
-            with connection.begin():
-                yield connection
+            relaxed = redoable and self.is_sqlite
+            if relaxed:
+                _set_synchronous(connection, "NORMAL")
+            try:
+                with connection.begin():
+                    yield connection
+            finally:
+                if relaxed:
+                    _set_synchronous(connection, "FULL")
 
-    def run(self, work: Callable[[Connection], T], *, readonly: bool = False) -> T:
+    def run(
+        self, work: Callable[[Connection], T], *, readonly: bool = False, redoable: bool = False
+    ) -> T:
         """Run ``work`` in one transaction, retrying PostgreSQL serialization failures."""
         attempt = 0
         while True:
             attempt += 1
             try:
-                with self.transaction(readonly=readonly) as connection:
+                with self.transaction(readonly=readonly, redoable=redoable) as connection:
                     return work(connection)
             except (OperationalError, DBAPIError) as error:
                 if attempt >= _MAX_ATTEMPTS or not self._retryable(error):

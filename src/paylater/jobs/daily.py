@@ -66,7 +66,9 @@ class CountryDay:
 
         ``select_chunk(connection, after, limit)`` returns up to ``limit`` rows ordered by
         ``key``, all after ``after`` (``None`` at first); ``process`` acts on them in the same
-        transaction and returns how many it acted on. Returns the total.
+        transaction and returns how many it acted on. Returns the total. Chunks commit without
+        waiting for the disk on SQLite (see ``Database.transaction``): the job that runs them
+        records its completion only after the last one.
         """
         after: Any = None
         total = 0
@@ -77,7 +79,7 @@ class CountryDay:
                 return rows, (process(connection, rows) if rows else 0)
 
             started = time.perf_counter()
-            rows, acted = self.database.run(work)
+            rows, acted = self.database.run(work, redoable=True)
             if self.observe_chunk is not None:
                 self.observe_chunk(time.perf_counter() - started)
             total += acted

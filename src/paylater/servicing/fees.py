@@ -3,11 +3,13 @@
 A fee raises the instalment's amount (and ``fee_amount``), is recorded in ``fees`` — whose
 unique (instalment, day) key refuses a second fee for the same instalment and day — and is
 posted to the ledger: the consumer owes more (receivable) and the lender earns it (late fee
-income). S8: 60.00 SEK on the first overdue reminder of a Swedish invoice, never again.
+income); the fees of one chunk of the daily run share one journal entry. S8: 60.00 SEK on
+the first overdue reminder of a Swedish invoice, never again.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -85,7 +87,6 @@ def charge_fees(
     )
     charged: dict[str, FeeCharge] = {}
     fee_rows: list[dict[str, Any]] = []
-    entries: list[Entry] = []
     for row in rows:
         so_far = int(order_fees.get(row.order_id) or 0)
         amount = fee_allowed(
@@ -111,19 +112,6 @@ def charge_fees(
                 "created_at": run.now,
             }
         )
-        fee = Money(amount, row.currency)
-        entries.append(
-            Entry(
-                f"fee:{step.kind}",
-                row.id,
-                [
-                    Posting(
-                        account(AccountKind.CONSUMER_RECEIVABLE, row.currency, row.consumer_id), fee
-                    ),
-                    Posting(account(AccountKind.LATE_FEE_INCOME, row.currency), -fee),
-                ],
-            )
-        )
         order_fees[row.order_id] = so_far + amount
         charged[row.id] = FeeCharge(row.id, amount)
     if fee_rows:
@@ -133,5 +121,43 @@ def charge_fees(
             _ADD_FEE,
             [{"fee_instalment": f["instalment_id"], "fee": f["amount"]} for f in fee_rows],
         )
-        post_many(connection, entries, at=run.now)
+        _post_fees(connection, fee_rows, step.kind, run)
     return charged
+
+
+def _post_fees(
+    connection: Connection, fee_rows: list[dict[str, Any]], kind: str, run: CountryDay
+) -> None:
+    """One journal entry per currency for the chunk's fees: each consumer's receivable grows by
+    their fees, late-fee income by the total (the ``fees`` rows say which instalment owes what)."""
+    owed: dict[tuple[str, str], int] = defaultdict(int)
+    for fee in fee_rows:
+        owed[(fee["currency"], fee["consumer_id"])] += fee["amount"]
+    totals: dict[str, int] = defaultdict(int)
+    for (currency, _consumer), amount in owed.items():
+        totals[currency] += amount
+    post_many(
+        connection,
+        [
+            Entry(
+                f"fee:{kind}",
+                f"{run.country}:{run.day.isoformat()}",
+                [
+                    *(
+                        Posting(
+                            account(AccountKind.CONSUMER_RECEIVABLE, currency, consumer),
+                            Money(amount, currency),
+                        )
+                        for (fee_currency, consumer), amount in owed.items()
+                        if fee_currency == currency
+                    ),
+                    Posting(
+                        account(AccountKind.LATE_FEE_INCOME, currency), Money(-total, currency)
+                    ),
+                ],
+                memo=f"{sum(1 for f in fee_rows if f['currency'] == currency)} fees",
+            )
+            for currency, total in totals.items()
+        ],
+        at=run.now,
+    )
