@@ -39,6 +39,7 @@ CHUNK_SIZE = 200
 DailyTask = Callable[[Connection, date, datetime], object]
 _TASKS: dict[str, DailyTask] = {}
 Row = TypeVar("Row")
+Prepared = TypeVar("Prepared")
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,42 @@ class CountryDay:
             if self.observe_chunk is not None:
                 self.observe_chunk(time.perf_counter() - started)
             total += acted
+            if len(rows) < self.chunk_size:
+                return total
+            after = key(rows[-1])
+            self.database.pause_for_writers()
+
+    def in_prepared_chunks(
+        self,
+        select_chunk: Callable[[Connection, Any, int], Sequence[Row]],
+        prepare: Callable[[Sequence[Row]], Prepared],
+        apply: Callable[[Connection, Prepared], int],
+        *,
+        key: Callable[[Row], Any],
+    ) -> int:
+        """Like :meth:`in_chunks`, for work whose cost is mostly computing (e-mails to render):
+        each chunk is read in a read-only transaction (no write lock), ``prepare``d with no
+        transaction open, and only ``apply``'s writes hold the write lock. ``apply`` must check
+        again that what it writes is still due (the rows may have changed since they were read).
+        """
+        after: Any = None
+        total = 0
+        while True:
+
+            def read(connection: Connection, after: Any = after) -> Sequence[Row]:
+                return select_chunk(connection, after, self.chunk_size)
+
+            rows = self.database.run(read, readonly=True)
+            if rows:
+                prepared = prepare(rows)
+
+                def write(connection: Connection, prepared: Prepared = prepared) -> int:
+                    return apply(connection, prepared)
+
+                started = time.perf_counter()
+                total += self.database.run(write, redoable=True)
+                if self.observe_chunk is not None:
+                    self.observe_chunk(time.perf_counter() - started)
             if len(rows) < self.chunk_size:
                 return total
             after = key(rows[-1])

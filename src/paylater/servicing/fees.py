@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, func, select
@@ -24,12 +23,6 @@ from paylater.kit.money import Money
 from paylater.ledger.service import AccountKind, Entry, Posting, account, post_many
 from paylater.servicing.models import fees
 from paylater.servicing.rules import FeeStep, ServicingRules
-
-
-@dataclass(frozen=True, slots=True)
-class FeeCharge:
-    instalment_id: str
-    amount: int
 
 
 def fee_allowed(
@@ -64,31 +57,37 @@ _ADD_FEE = (
 )
 
 
-def charge_fees(
-    connection: Connection,
+def fees_so_far(connection: Connection, order_ids: set[str]) -> dict[str, int]:
+    """The fees each order has been charged so far."""
+    if not order_ids:
+        return {}
+    return {
+        order_id: int(total)
+        for order_id, total in connection.execute(
+            select(fees.c.order_id, func.sum(fees.c.amount))
+            .where(fees.c.order_id.in_(sorted(order_ids)))
+            .group_by(fees.c.order_id)
+        ).all()
+    }
+
+
+def plan_fees(
     run: CountryDay,
     rules: ServicingRules,
     step: FeeStep,
     rows: Sequence[Any],
-) -> dict[str, FeeCharge]:
-    """Charge ``step``'s fee on each instalment row that may carry it; returns what was charged.
+    order_fees: dict[str, int],
+) -> list[dict[str, Any]]:
+    """The ``fees`` rows ``step`` charges on these instalment rows, within the caps.
 
     Rows carry ``id, order_id, consumer_id, fee_amount, currency, fees_agreed,
-    original_order_amount``. Orders' fees so far are read once for the chunk and kept up to date
-    as the chunk charges, so two instalments of one order never exceed its cap together.
+    original_order_amount``; ``order_fees`` (the orders' fees so far) is kept up to date as the
+    chunk charges, so two instalments of one order never exceed its cap together.
     """
-    order_ids = list({row.order_id for row in rows})
-    order_fees: dict[str, int] = dict(
-        connection.execute(
-            select(fees.c.order_id, func.sum(fees.c.amount))
-            .where(fees.c.order_id.in_(order_ids))
-            .group_by(fees.c.order_id)
-        ).all()
-    )
-    charged: dict[str, FeeCharge] = {}
+    order_fees = dict(order_fees)
     fee_rows: list[dict[str, Any]] = []
     for row in rows:
-        so_far = int(order_fees.get(row.order_id) or 0)
+        so_far = order_fees.get(row.order_id, 0)
         amount = fee_allowed(
             rules,
             step,
@@ -113,16 +112,21 @@ def charge_fees(
             }
         )
         order_fees[row.order_id] = so_far + amount
-        charged[row.id] = FeeCharge(row.id, amount)
-    if fee_rows:
-        execute(connection, _INSERT_FEE, fee_rows)
-        execute(
-            connection,
-            _ADD_FEE,
-            [{"fee_instalment": f["instalment_id"], "fee": f["amount"]} for f in fee_rows],
-        )
-        _post_fees(connection, fee_rows, step.kind, run)
-    return charged
+    return fee_rows
+
+
+def write_fees(connection: Connection, fee_rows: list[dict[str, Any]], run: CountryDay) -> None:
+    """Record planned fees: the ``fees`` rows, the instalments' amounts and the ledger."""
+    if not fee_rows:
+        return
+    execute(connection, _INSERT_FEE, fee_rows)
+    execute(
+        connection,
+        _ADD_FEE,
+        [{"fee_instalment": f["instalment_id"], "fee": f["amount"]} for f in fee_rows],
+    )
+    for kind in sorted({f["kind"] for f in fee_rows}):
+        _post_fees(connection, [f for f in fee_rows if f["kind"] == kind], kind, run)
 
 
 def _post_fees(
