@@ -34,7 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from api_throughput import free_port, prepare, reset_postgres, start_server
 from paylater.config import Settings
 from paylater.db import Database
-from paylater.jobs.daily import run_country_day
+from paylater.jobs.daily import CHUNK_SIZE, run_country_day
 from paylater.jobs.worker import load_handler_modules
 from paylater.kit.clock import FixedClock
 from paylater.merchants.models import merchants
@@ -85,6 +85,7 @@ def main() -> None:
     parser.add_argument("--instalments", type=int, default=1_000_000)
     parser.add_argument("--database-url", default=None)
     parser.add_argument("--probe-seconds", type=float, default=8.0)
+    parser.add_argument("--chunk-size", type=int, default=CHUNK_SIZE)
     options = parser.parse_args()
 
     folder = Path(tempfile.mkdtemp(prefix="paylater-daily-"))
@@ -144,6 +145,7 @@ def main() -> None:
             now=now,
             clock=clock,
             settings=Settings(database_url=url),
+            chunk_size=options.chunk_size,
             observe_chunk=chunks.append,
         )
         elapsed = time.perf_counter() - started
@@ -166,7 +168,8 @@ def main() -> None:
         f"daily run {RUN_DAY} (SE): {elapsed:.2f} s for {portfolio.instalments:,} open "
         f"instalments = {portfolio.instalments / elapsed:,.0f} instalments/s; "
         f"{notice_count:,} reminders, {message_count:,} e-mails queued, {fee_count:,} fees; "
-        f"{len(chunks)} chunks, longest {max(chunks, default=0) * 1000:.0f} ms, "
+        f"{len(chunks)} chunks of {options.chunk_size} (write transactions): longest "
+        f"{max(chunks, default=0) * 1000:.0f} ms, "
         f"median {statistics.median(chunks or [0]) * 1000:.0f} ms"
     )
     idle_p50, idle_p99, idle_n = percentiles(idle)

@@ -75,6 +75,8 @@ def _set_synchronous(connection: Connection, level: str) -> None:
     driver = connection.connection.driver_connection
     assert driver is not None
     driver.execute(f"PRAGMA synchronous={level}")
+    # Bulk (redoable) work leaves checkpoints to others: see GroupCommitWriter._maybe_checkpoint.
+    driver.execute(f"PRAGMA wal_autocheckpoint={0 if level == 'NORMAL' else 1000}")
 
 
 class Database:
@@ -181,6 +183,16 @@ class Database:
             return "database is locked" in str(error.orig)
         return getattr(error.orig, "sqlstate", None) in _RETRYABLE_PG_CODES
 
+    def checkpoint(self) -> None:
+        """A passive WAL checkpoint (SQLite): copies what it can without blocking anyone."""
+        if not self.is_sqlite:
+            return
+        connection = self.engine.raw_connection()
+        try:
+            connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        finally:
+            connection.close()
+
     def pause_for_writers(self) -> None:
         """Called by long background work between its transactions: on SQLite, a short pause
         lets a waiting writer (a merchant request) take the single write lock."""
@@ -196,7 +208,8 @@ class Database:
 _WRITE_WAIT_SECONDS = 10.0
 _WRITE_POLL_SECONDS = 0.0005
 # How long a background task pauses between its chunks so that a waiting writer gets in.
-_YIELD_SECONDS = 0.002
+_YIELD_SECONDS = 0.001
+_CHECKPOINT_SECONDS = 1.0
 
 
 class GroupCommitWriter:
@@ -217,6 +230,8 @@ class GroupCommitWriter:
         self._pending: list[tuple[Callable[[Connection], Any], asyncio.Future[Any]]] = []
         self._wakeup = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._checkpoint: asyncio.Task[None] | None = None
+        self._checkpointed_at = time.monotonic()
         self._connection: Connection | None = None
 
     async def submit(self, work: Callable[[Connection], T]) -> T:
@@ -235,6 +250,22 @@ class GroupCommitWriter:
                 group = self._pending[: self.MAX_GROUP]
                 del self._pending[: self.MAX_GROUP]
                 await self._run_group(group)
+            self._maybe_checkpoint()
+
+    def _maybe_checkpoint(self) -> None:
+        """Copy the WAL back into the database now and then, off the request path.
+
+        The writer's own connection never checkpoints (``wal_autocheckpoint=0``): a checkpoint
+        inside a request's commit would make that request wait for it (tens to hundreds of
+        milliseconds when a bulk job has grown the WAL). Instead, after a group and at most once
+        a second, a passive checkpoint runs in a thread on a connection of its own.
+        """
+        moment = time.monotonic()
+        running = self._checkpoint is not None and not self._checkpoint.done()
+        if running or moment - self._checkpointed_at < _CHECKPOINT_SECONDS:
+            return
+        self._checkpointed_at = moment
+        self._checkpoint = asyncio.create_task(asyncio.to_thread(self._database.checkpoint))
 
     async def _begin(self, connection: Connection) -> Any:
         """BEGIN IMMEDIATE, polling every half millisecond while another process writes.
@@ -264,6 +295,7 @@ class GroupCommitWriter:
             driver = self._connection.connection.driver_connection
             assert driver is not None
             driver.execute("PRAGMA busy_timeout=0")
+            driver.execute("PRAGMA wal_autocheckpoint=0")  # see _maybe_checkpoint
         connection = self._connection
         remaining = list(group)
         while remaining:

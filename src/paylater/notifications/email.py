@@ -241,6 +241,45 @@ class Draft:
     consumer_id: str | None = None
 
 
+def message_rows(drafts: Sequence[Draft], *, at: datetime) -> list[dict[str, Any]]:
+    """The ``messages`` rows for drafts (checked, with new ids), for :func:`insert_messages`.
+
+    Built apart from the insert so that bulk callers can do it before taking the write lock.
+    """
+    for draft in drafts:
+        _check_header("to", draft.to, 254)
+        _check_header("subject", draft.subject, 255)
+    return [
+        {
+            "id": new_uuid(),
+            "consumer_id": draft.consumer_id,
+            "to_address": draft.to,
+            "locale": draft.locale,
+            "subject": draft.subject,
+            "text_body": draft.text,
+            "html_body": None,
+            "kind": draft.kind,
+            "created_at": at,
+            "sent_at": None,
+        }
+        for draft in drafts
+    ]
+
+
+def insert_messages(connection: Connection, rows: list[dict[str, Any]], *, at: datetime) -> None:
+    """Write ``messages`` rows and one ``email.send_batch`` job that sends them all."""
+    if not rows:
+        return
+    enqueue(
+        connection,
+        SEND_EMAIL_BATCH,
+        {"message_ids": [row["id"] for row in rows]},
+        run_at=at,
+        max_attempts=EMAIL_MAX_ATTEMPTS,
+    )
+    execute(connection, _INSERT_MESSAGE, rows)
+
+
 def queue_emails(connection: Connection, drafts: Sequence[Draft], *, at: datetime) -> list[str]:
     """Queue many e-mails in the caller's transaction: one multi-row insert of messages and one
     ``email.send_batch`` job that sends them all.
@@ -248,39 +287,9 @@ def queue_emails(connection: Connection, drafts: Sequence[Draft], *, at: datetim
     For callers that deduplicate themselves (the daily reminders keep one notice row per
     instalment, kind and due date), so no job dedupe key is set. Returns the message ids.
     """
-    for draft in drafts:
-        _check_header("to", draft.to, 254)
-        _check_header("subject", draft.subject, 255)
-    message_ids = [new_uuid() for _ in drafts]
-    if not drafts:
-        return message_ids
-    enqueue(
-        connection,
-        SEND_EMAIL_BATCH,
-        {"message_ids": message_ids},
-        run_at=at,
-        max_attempts=EMAIL_MAX_ATTEMPTS,
-    )
-    execute(
-        connection,
-        _INSERT_MESSAGE,
-        [
-            {
-                "id": message_id,
-                "consumer_id": draft.consumer_id,
-                "to_address": draft.to,
-                "locale": draft.locale,
-                "subject": draft.subject,
-                "text_body": draft.text,
-                "html_body": None,
-                "kind": draft.kind,
-                "created_at": at,
-                "sent_at": None,
-            }
-            for message_id, draft in zip(message_ids, drafts, strict=True)
-        ],
-    )
-    return message_ids
+    rows = message_rows(drafts, at=at)
+    insert_messages(connection, rows, at=at)
+    return [str(row["id"]) for row in rows]
 
 
 def _outgoing(row: Any) -> OutgoingEmail:

@@ -32,7 +32,8 @@ from paylater.jobs.daily import CountryDay, country_task
 from paylater.kit.ids import new_uuid
 from paylater.kit.money import Money
 from paylater.notifications.consumer_mail import render
-from paylater.notifications.email import Draft, queue_emails
+from paylater.notifications.email import Draft, insert_messages
+from paylater.notifications.email import message_rows as build_message_rows
 from paylater.orders.models import orders
 from paylater.plans.calendar import add_business_days
 from paylater.servicing import messages
@@ -146,12 +147,25 @@ _INSERT_NOTICES = notices.insert()
 
 @dataclass(frozen=True, slots=True)
 class _Prepared:
-    """A chunk's reminders, computed with no transaction open: the rows as read, the fees to
-    charge and the e-mails to queue."""
+    """A chunk's reminders, computed with no transaction open: the rows as read, and the rows to
+    write for them (fees, e-mails, notices), each keyed by its instalment."""
 
     rows: Sequence[Any]
     fee_rows: list[dict[str, Any]]
-    drafts: list[Draft]
+    message_rows: list[dict[str, Any]]
+    notice_rows: list[dict[str, Any]]
+
+    def only(self, instalment_ids: set[str]) -> _Prepared:
+        return _Prepared(
+            [row for row in self.rows if row.id in instalment_ids],
+            [fee for fee in self.fee_rows if fee["instalment_id"] in instalment_ids],
+            [
+                message
+                for message, notice in zip(self.message_rows, self.notice_rows, strict=True)
+                if notice["instalment_id"] in instalment_ids
+            ],
+            [notice for notice in self.notice_rows if notice["instalment_id"] in instalment_ids],
+        )
 
 
 def _draft(row: Any, trigger: Trigger, fee: int) -> Draft:
@@ -190,7 +204,23 @@ def _compute(
     )
     charged = {fee["instalment_id"]: int(fee["amount"]) for fee in fee_rows}
     drafts = [_draft(row, trigger, charged.get(row.id, 0)) for row in rows]
-    return _Prepared(rows, fee_rows, drafts)
+    message_rows = build_message_rows(drafts, at=run.now)
+    notice_rows = [
+        {
+            "id": new_uuid(),
+            "instalment_id": row.id,
+            "order_id": row.order_id,
+            "consumer_id": row.consumer_id,
+            "kind": trigger.kind,
+            "due_date": row.due_date,
+            "day": run.day,
+            "fee_amount": charged.get(row.id, 0),
+            "message_id": message["id"],
+            "created_at": run.now,
+        }
+        for row, message in zip(rows, message_rows, strict=True)
+    ]
+    return _Prepared(rows, fee_rows, message_rows, notice_rows)
 
 
 def _prepare(
@@ -205,31 +235,49 @@ def _prepare(
     return _compute(rows, order_fees, run=run, rules=rules, trigger=trigger)
 
 
-def _write(
-    connection: Connection, prepared: _Prepared, *, run: CountryDay, trigger: Trigger
-) -> None:
+def _write(connection: Connection, prepared: _Prepared, *, run: CountryDay) -> None:
     write_fees(connection, prepared.fee_rows, run)
-    charged = {fee["instalment_id"]: int(fee["amount"]) for fee in prepared.fee_rows}
-    message_ids = queue_emails(connection, prepared.drafts, at=run.now)
-    execute(
-        connection,
-        _INSERT_NOTICES,
-        [
-            {
-                "id": new_uuid(),
-                "instalment_id": row.id,
-                "order_id": row.order_id,
-                "consumer_id": row.consumer_id,
-                "kind": trigger.kind,
-                "due_date": row.due_date,
-                "day": run.day,
-                "fee_amount": charged.get(row.id, 0),
-                "message_id": message_id,
-                "created_at": run.now,
-            }
-            for row, message_id in zip(prepared.rows, message_ids, strict=True)
-        ],
+    insert_messages(connection, prepared.message_rows, at=run.now)
+    if prepared.notice_rows:
+        execute(connection, _INSERT_NOTICES, prepared.notice_rows)
+
+
+def _state(row: Any) -> tuple[Any, ...]:
+    return (row.id, row.due_date, row.amount, row.paid_amount, row.fee_amount)
+
+
+def _still_due(
+    connection: Connection, ids: list[str], *, run: CountryDay, trigger: Trigger, due_date: date
+) -> dict[str, tuple[Any, ...]]:
+    """What each instalment is now, for those still due this reminder (one indexed lookup per
+    row, no joins): the same conditions as the chunk's read."""
+    already = exists().where(
+        notices.c.instalment_id == instalments.c.id,
+        notices.c.kind == trigger.kind,
+        notices.c.due_date == instalments.c.due_date,
     )
+    query = select(
+        instalments.c.id,
+        instalments.c.due_date,
+        instalments.c.amount,
+        instalments.c.paid_amount,
+        instalments.c.fee_amount,
+    ).where(
+        instalments.c.id.in_(ids),
+        instalments.c.status == "open",
+        instalments.c.due_date == due_date,
+        instalments.c.amount > instalments.c.paid_amount,
+        ~_ACTIVE_PAUSE,
+        ~already,
+    )
+    if trigger.overdue:
+        query = query.where(
+            or_(
+                instalments.c.processing_until.is_(None),
+                instalments.c.processing_until < run.day,
+            )
+        )
+    return {row.id: _state(row) for row in connection.execute(query)}
 
 
 def _apply(
@@ -243,34 +291,32 @@ def _apply(
 ) -> int:
     """Write a prepared chunk, keeping only what is still due exactly as it was read.
 
-    The rows are read again under the write lock (one indexed lookup per row): an instalment
-    paid, paused or reminded meanwhile is dropped, and one whose amounts changed is computed
-    again from what it is now.
+    The rows are checked again under the write lock: an instalment paid, paused or reminded
+    meanwhile is dropped, and one whose amounts changed is computed again from what it is now.
     """
     ids = [row.id for row in prepared.rows]
-    now_due = {
-        row.id: row
-        for row in _select_chunk(
-            connection, None, len(ids), run=run, trigger=trigger, due_date=due_date, ids=ids
+    now_due = _still_due(connection, ids, run=run, trigger=trigger, due_date=due_date)
+    unchanged = {row.id for row in prepared.rows if now_due.get(row.id) == _state(row)}
+    kept = prepared.only(unchanged)
+    _write(connection, kept, run=run)
+    changed_ids = [row_id for row_id in now_due if row_id not in unchanged]
+    if changed_ids:
+        changed = _select_chunk(
+            connection,
+            None,
+            len(changed_ids),
+            run=run,
+            trigger=trigger,
+            due_date=due_date,
+            ids=changed_ids,
         )
-    }
-    unchanged = {row.id for row in prepared.rows if now_due.get(row.id) == row}
-    kept = _Prepared(
-        [row for row in prepared.rows if row.id in unchanged],
-        [fee for fee in prepared.fee_rows if fee["instalment_id"] in unchanged],
-        [
-            draft
-            for row, draft in zip(prepared.rows, prepared.drafts, strict=True)
-            if row.id in unchanged
-        ],
-    )
-    _write(connection, kept, run=run, trigger=trigger)
-    changed = [row for row_id, row in now_due.items() if row_id not in unchanged]
-    if changed:
         order_fees = fees_so_far(connection, {row.order_id for row in changed})
-        again = _compute(changed, order_fees, run=run, rules=rules, trigger=trigger)
-        _write(connection, again, run=run, trigger=trigger)
-    return len(kept.rows) + len(changed)
+        _write(
+            connection,
+            _compute(changed, order_fees, run=run, rules=rules, trigger=trigger),
+            run=run,
+        )
+    return len(kept.rows) + len(changed_ids)
 
 
 def _chunk_key(row: Any) -> str:
