@@ -132,6 +132,7 @@ def test_s9_a_registered_return_pauses_and_a_full_refund_closes_it(
     assert refund(client, merchant["headers"], order_id, 50_000).status_code == 201
     run_days("SE", date(2027, 1, 20), date(2027, 3, 1))
     assert [kind for _day, kind in emails(database, consumer_id)] == [
+        "purchase.confirmed",
         "invoice.paused",
         "refund.processed",
     ]
@@ -152,6 +153,7 @@ def test_s9_without_a_refund_the_pause_ends_and_reminders_follow_the_new_date(
     _report_return(database, clock, order_id)
     run_days("SE", date(2027, 1, 5), date(2027, 2, 12))
     assert emails(database, consumer_id) == [
+        ("2026-12-16", "purchase.confirmed"),
         ("2027-01-05", "invoice.paused"),
         ("2027-02-02", "invoice.resumed"),
         ("2027-02-09", "reminder.upcoming"),

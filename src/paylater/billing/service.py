@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from sqlalchemy import Connection, func, select
 
-from paylater.billing.messages import PAYMENT_RECEIVED
+from paylater.billing.messages import PAYMENT_RECEIVED, PURCHASE_CONFIRMED
 from paylater.billing.models import instalments, payment_plans
 from paylater.fastsql import execute
 from paylater.kit.ids import new_uuid
@@ -32,6 +32,7 @@ class CreatedPlan:
     plan_id: str
     principal: int
     interest: int
+    due: tuple[tuple[date, int], ...] = ()  # (due date, amount) of each instalment
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,7 +112,38 @@ def create_plan(
             for part in schedule
         ],
     )
-    return CreatedPlan(plan_id=plan_id, principal=amount, interest=interest)
+    return CreatedPlan(
+        plan_id=plan_id,
+        principal=amount,
+        interest=interest,
+        due=tuple((part.due_date, part.amount) for part in schedule),
+    )
+
+
+def confirm_purchase(
+    connection: Connection,
+    *,
+    consumer_id: str,
+    order_id: str,
+    merchant_name: str,
+    created: CreatedPlan,
+    currency: str,
+    at: datetime,
+) -> None:
+    """E-mail the consumer the schedule a capture created (once per plan)."""
+    email_consumer(
+        connection,
+        consumer_id=consumer_id,
+        kind=PURCHASE_CONFIRMED,
+        values={
+            "store": merchant_name,
+            "order_ref": order_id[:8],
+            "total": Money(created.principal + created.interest, currency),
+            "schedule": [(due, Money(amount, currency)) for due, amount in created.due],
+        },
+        at=at,
+        dedupe_key=created.plan_id,
+    )
 
 
 def _order_instalments(connection: Connection, order_id: str) -> list[tuple[str, int, int]]:

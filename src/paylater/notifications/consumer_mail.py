@@ -65,6 +65,10 @@ def _display(value: object, locale: str) -> str:
         return _money_text(value.minor, value.currency, locale)
     if isinstance(value, date) and not isinstance(value, datetime):
         return _date_text(value, locale)
+    if isinstance(value, list):  # a schedule: one line per (date, amount)
+        return "\n".join(
+            f"  {_display(day, locale)}: {_display(amount, locale)}" for day, amount in value
+        )
     return str(value)
 
 

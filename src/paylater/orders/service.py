@@ -9,7 +9,6 @@ instalments first and posts the reverse, paying back what the consumer paid beyo
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, select
@@ -30,13 +29,14 @@ from paylater.kit.errors import (
     RefundNotAllowed,
 )
 from paylater.kit.ids import new_uuid
-from paylater.kit.money import Money, round_minor
+from paylater.kit.money import Money
 from paylater.ledger.service import AccountKind, Posting, account, post
 from paylater.merchants.service import Merchant
 from paylater.notifications import webhooks
 from paylater.orders.models import captures, orders, refunds
 from paylater.plans.schedule import PlanType
 from paylater.servicing import pauses
+from paylater.settlement.settings import capture_fee
 
 AUTHORIZATION_VALIDITY = timedelta(days=28)
 MAXIMUM_AUTHORIZATION_AGE = timedelta(days=180)
@@ -128,13 +128,6 @@ def load_order(
     return dict(row._mapping)
 
 
-def _capture_fee(merchant: Merchant, amount: int, first_capture: bool) -> int:
-    fee = round_minor(Decimal(amount) * Decimal(merchant.fee_rate_bp) / 10_000)
-    if first_capture:
-        fee += merchant.fee_fixed_minor
-    return min(fee, amount)
-
-
 def capture(
     connection: Connection,
     merchant: Merchant,
@@ -168,7 +161,9 @@ def capture(
         # Every instalment must be at least one minor unit.
         raise BadValue(f"captured_amount {amount} is too small to split into {parts} instalments")
     currency = order["purchase_currency"]
-    fee = _capture_fee(merchant, amount, first_capture=order["captured_amount"] == 0)
+    fee = capture_fee(
+        connection, merchant, order["plan"], amount, first_capture=order["captured_amount"] == 0
+    )
     capture_id = new_uuid()
     execute(
         connection,
@@ -222,6 +217,15 @@ def capture(
                 account(AccountKind.DEFERRED_INTEREST, currency), Money(-created.interest, currency)
             ),
         ],
+    )
+    billing.confirm_purchase(
+        connection,
+        consumer_id=order["consumer_id"],
+        order_id=order_id,
+        merchant_name=merchant.name,
+        created=created,
+        currency=currency,
+        at=now,
     )
     captured = order["captured_amount"] + amount
     execute(

@@ -38,7 +38,9 @@ def upgrade() -> None:
         sa.Column("interest_recognized", sa.BigInteger(), nullable=False, server_default="0"),
     )
     with op.batch_alter_table("payment_plans") as batch:
-        batch.alter_column("interest_recognized", existing_type=sa.BigInteger(), server_default=None)
+        batch.alter_column(
+            "interest_recognized", existing_type=sa.BigInteger(), server_default=None
+        )
     op.execute(
         "UPDATE instalments SET"
         " order_id = (SELECT order_id FROM payment_plans WHERE payment_plans.id = plan_id),"
