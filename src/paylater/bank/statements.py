@@ -1,0 +1,281 @@
+"""Importing bank files: camt.053/camt.054 entries are stored, put in suspense and matched;
+pain.002 status reports reject direct-debit collections.
+
+Everything a file changes happens in the caller's transaction, so a file that turns out to be bad
+halfway leaves nothing behind. A file already imported (same bytes) changes nothing; entries
+already known from an overlapping file are counted as duplicates and skipped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import IO, Any
+
+from sqlalchemy import Connection, insert, select, update
+
+from paylater.bank import bulk, directdebit, matching
+from paylater.bank.camt import (
+    DEFAULT_MAX_BYTES,
+    CamtEntry,
+    FileTooLarge,
+    MessageReader,
+    StatusReport,
+)
+from paylater.bank.models import bank_entries, bank_files
+from paylater.db import insert_ignoring_duplicates
+from paylater.fastsql import execute
+from paylater.kit.ids import new_uuid
+
+CHUNK = 2000
+Progress = Callable[[int], None]
+
+
+@dataclass(slots=True)
+class ImportReport:
+    file_id: str
+    name: str
+    message: str = ""
+    version: str = ""
+    already_imported: bool = False
+    entries: int = 0
+    new_entries: int = 0
+    duplicates: int = 0
+    applied: int = 0
+    suggested: int = 0
+    unmatched: int = 0
+    ignored: int = 0
+    returns: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def summary(self) -> str:
+        if self.already_imported:
+            return f"{self.name}: already imported, nothing changed"
+        return (
+            f"{self.name}: {self.message}.{self.version}, {self.entries} entries, "
+            f"{self.new_entries} new, {self.duplicates} already known; {self.applied} applied, "
+            f"{self.suggested} with suggestions, {self.unmatched} unmatched, "
+            f"{self.returns} returns, {self.ignored} not for matching"
+        )
+
+
+@contextmanager
+def _open(source: bytes | Path) -> Iterator[IO[bytes]]:
+    if isinstance(source, bytes):
+        yield io.BytesIO(source)
+    else:
+        with source.open("rb") as handle:
+            yield handle
+
+
+def digest(source: bytes | Path, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
+    """The SHA-256 of a file, refusing it when larger than ``max_bytes``."""
+    size = len(source) if isinstance(source, bytes) else source.stat().st_size
+    if size > max_bytes:
+        raise FileTooLarge(f"the file is larger than the limit of {max_bytes} bytes")
+    sha = hashlib.sha256()
+    with _open(source) as handle:
+        while chunk := handle.read(1 << 20):
+            sha.update(chunk)
+    return sha.hexdigest()
+
+
+def import_file(
+    connection: Connection,
+    source: bytes | Path,
+    *,
+    at: datetime,
+    name: str = "",
+    operator: str = "system",
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    progress: Progress | None = None,
+) -> ImportReport:
+    """Import one camt.053, camt.054 or pain.002 file; raises :class:`BankFileError` (and
+    changes nothing) for a refused file."""
+    name = name or (source.name if isinstance(source, Path) else "upload")
+    sha = digest(source, max_bytes)
+    known = connection.execute(
+        select(bank_files.c.id, bank_files.c.message, bank_files.c.version).where(
+            bank_files.c.sha256 == sha
+        )
+    ).first()
+    if known is not None:
+        return ImportReport(
+            file_id=known.id,
+            name=name,
+            message=known.message,
+            version=known.version,
+            already_imported=True,
+        )
+    report = ImportReport(file_id=new_uuid(), name=name)
+    with _open(source) as handle:
+        reader = MessageReader(handle, max_bytes=max_bytes)
+        chunk: list[CamtEntry] = []
+        for item in reader.items():
+            if isinstance(item, StatusReport):
+                _import_status(connection, item, report, at)
+                continue
+            chunk.append(item)
+            if len(chunk) >= CHUNK:
+                _import_chunk(connection, chunk, report, at)
+                chunk = []
+                if progress is not None:
+                    progress(reader.bytes_read)
+        if chunk:
+            _import_chunk(connection, chunk, report, at)
+        if progress is not None:
+            progress(reader.bytes_read)
+        report.message, report.version = reader.message, reader.version
+        reader.finish()
+    if reader.sha256 != sha:
+        raise FileTooLarge("the file changed while it was being imported")
+    connection.execute(
+        insert(bank_files).values(
+            id=report.file_id,
+            sha256=sha,
+            name=name[:255],
+            message=report.message,
+            version=report.version,
+            entries=report.entries,
+            new_entries=report.new_entries,
+            duplicates=report.duplicates,
+            imported_by=operator[:100],
+            imported_at=at,
+        )
+    )
+    if operator != "system":
+        matching.audit(connection, operator=operator, action="import", at=at, **report.as_dict())
+    return report
+
+
+def _import_status(
+    connection: Connection, status: StatusReport, report: ImportReport, at: datetime
+) -> None:
+    report.entries += 1
+    if status.status != "RJCT":
+        report.ignored += 1
+    elif directdebit.process_return(
+        connection, end_to_end_id=status.end_to_end_id, reason=status.reason, at=at
+    ):
+        report.returns += 1
+    else:
+        report.duplicates += 1
+
+
+def _initial_state(entry: CamtEntry) -> str:
+    if entry.direction == "CRDT" and entry.status == "BOOK" and not entry.reversal:
+        return "unmatched"
+    return "ignored"
+
+
+def _import_chunk(
+    connection: Connection, chunk: list[CamtEntry], report: ImportReport, at: datetime
+) -> None:
+    rows: list[dict[str, Any]] = [
+        {
+            "id": new_uuid(),
+            "identity": entry.identity(),
+            "file_id": report.file_id,
+            "account": entry.account[:34],
+            "amount": entry.amount,
+            "currency": entry.currency,
+            "direction": entry.direction,
+            "status": entry.status,
+            "booking_date": entry.booking_date,
+            "servicer_ref": entry.servicer_ref,
+            "end_to_end_id": entry.end_to_end_id,
+            "reference": entry.reference,
+            "unstructured": entry.unstructured,
+            "payer_name": entry.payer_name,
+            "return_reason": entry.return_reason,
+            "state": _initial_state(entry),
+            "order_id": None,
+            "instalment_id": None,
+            "applied_amount": 0,
+            "created_at": at,
+            "updated_at": at,
+        }
+        for entry in chunk
+    ]
+    report.entries += len(rows)
+    execute(connection, insert_ignoring_duplicates(connection, bank_entries), rows)
+    ids = [row["id"] for row in rows]
+    stored = set(
+        connection.execute(select(bank_entries.c.id).where(bank_entries.c.id.in_(ids))).scalars()
+    )
+    new = [(row, entry) for row, entry in zip(rows, chunk, strict=True) if row["id"] in stored]
+    report.new_entries += len(new)
+    report.duplicates += len(rows) - len(new)
+    totals: dict[str, int] = {}
+    for row, _entry in new:
+        if row["state"] == "unmatched":
+            totals[row["currency"]] = totals.get(row["currency"], 0) + row["amount"]
+    matching.to_suspense(connection, reference=report.file_id, totals=totals, at=at)
+    done = bulk.apply_exact(connection, [row for row, _entry in new], at)
+    report.applied += len(done)
+    for row, entry in new:
+        if row["id"] not in done:
+            _match(connection, row, entry, report, at)
+
+
+class _Row:
+    """Attribute access to an entry row dict, as the matching functions read entries."""
+
+    def __init__(self, values: dict[str, Any]) -> None:
+        self.__dict__.update(values)
+
+
+def _match(
+    connection: Connection,
+    row: dict[str, Any],
+    entry: CamtEntry,
+    report: ImportReport,
+    at: datetime,
+) -> None:
+    entry_id = row["id"]
+    if row["state"] == "ignored":
+        if (
+            entry.direction == "DBIT"
+            and entry.status == "BOOK"
+            and entry.end_to_end_id
+            and directdebit.process_return(
+                connection,
+                end_to_end_id=entry.end_to_end_id,
+                reason=entry.return_reason,
+                at=at,
+                entry_id=entry_id,
+            )
+        ):
+            report.returns += 1
+            return
+        report.ignored += 1
+        return
+    if entry.end_to_end_id:
+        collection = directdebit.collecting(connection, entry.end_to_end_id)
+        if collection is not None and int(collection.amount) == entry.amount:
+            matching.apply_entry(connection, entry_id, collection.instalment_id, at=at)
+            directdebit.settled(connection, collection.id, at=at)
+            report.applied += 1
+            return
+    view = _Row(row)
+    target = matching.exact_instalment(connection, view)
+    if target is not None and target.currency == entry.currency:
+        matching.apply_entry(connection, entry_id, target.id, at=at)
+        report.applied += 1
+        return
+    found = matching.candidates(connection, view)
+    if found:
+        matching.suggest(connection, entry_id, found)
+        connection.execute(
+            update(bank_entries).where(bank_entries.c.id == entry_id).values(state="suggested")
+        )
+        report.suggested += 1
+        return
+    report.unmatched += 1
