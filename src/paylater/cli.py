@@ -12,12 +12,16 @@ from rich.console import Console
 from rich.table import Table
 
 from paylater import jobs
+from paylater.backoffice.cli import backoffice_app
+from paylater.bank.cli import bank_app
+from paylater.collections.cli import collections_app
 from paylater.config import Settings
 from paylater.db import Database
 from paylater.kit.clock import Clock, SystemClock
 from paylater.ledger import service as ledger
 from paylater.merchants import service as merchants
 from paylater.sandbox import service as sandbox
+from paylater.settlement.cli import settlement_app
 
 app = typer.Typer(help="paylater: buy now, pay later platform.", no_args_is_help=True)
 merchants_app = typer.Typer(help="Merchants and their API credentials.", no_args_is_help=True)
@@ -28,6 +32,10 @@ app.add_typer(merchants_app, name="merchants")
 app.add_typer(ledger_app, name="ledger")
 app.add_typer(clock_app, name="clock")
 app.add_typer(jobs_app, name="jobs")
+app.add_typer(settlement_app, name="settlement")
+app.add_typer(bank_app, name="bank")
+app.add_typer(collections_app, name="collections")
+app.add_typer(backoffice_app, name="backoffice")
 console = Console()
 
 DEMO_MERCHANT_ID = "mer_demo"
@@ -75,6 +83,10 @@ def _demo_credentials(settings: Settings, database: Database) -> dict[str, str]:
         return {"merchant_id": merchant.id, "username": issued.username, "secret": issued.secret}
 
     credentials = database.run(seed)
+    from paylater.sandbox.demo_data import seed_demo_purchases
+
+    jobs.load_handler_modules()  # the daily tasks the seeding runs for past days
+    seed_demo_purchases(database, credentials["merchant_id"], settings, now)
     path.write_text(json.dumps(credentials, indent=2))
     path.chmod(0o600)
     return credentials
@@ -99,6 +111,11 @@ def demo() -> None:
     console.print(f"  API username: [bold]{credentials['username']}[/bold]")
     console.print(f"  API secret:   [bold]{credentials['secret']}[/bold]")
     console.print(f"  (also in {settings.data_dir / 'demo-credentials.json'})")
+    console.print(
+        "demo purchases: anna.svensson@example.se (an overdue pay-in-3 with its reminders, a"
+        " financing plan, a fresh invoice), lea.martin@example.fr (an invoice paused for a"
+        " return), max.mueller@example.de (a pay-in-4, partly refunded)"
+    )
     console.print("background worker: e-mails and webhooks are delivered by this process")
     _serve(settings, database, embedded_worker=True)
 

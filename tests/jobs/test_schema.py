@@ -43,6 +43,10 @@ TABLES = {
     "payout_exports",
     "disputes",
     "dispute_events",
+    "merchant_users",
+    "operators",
+    "staff_sessions",
+    "audit_log",
 }
 
 
