@@ -22,6 +22,7 @@ from paylater.kit.clock import FixedClock
 from paylater.kit.errors import InvalidOperation
 from paylater.kit.money import Money
 from paylater.ledger.service import AccountKind, account, balance, verify
+from paylater.servicing.pauses import ProblemReason, report_problem
 from tests.api.flows import capture, consumer, order_consumer, place_order, read_order
 from tests.bank.camtfiles import Tx, assert_valid, camt
 from tests.bank.conftest import (
@@ -320,19 +321,20 @@ def test_s7_typo_suggested_then_consumer_report_applies_it(
     assert database.run(lambda c: balance(c, SUSPENSE)) == -8990
     assert read_order(client, headers, order_id)["payment_schedule"][0]["status"] == "open"
 
-    # The consumer reports "payment not registered", giving the amount and the day paid.
-    found = database.run(
-        lambda c: service.match_reported_payment(
+    # The consumer reports "payment not registered", giving the amount and the day paid: the
+    # report finds the entry, applies it and closes on the spot, with no pause.
+    outcome = database.run(
+        lambda c: report_problem(
             c,
-            order_id=order_id,
             consumer_id=consumer_id,
-            amount=Money(8990, "EUR"),
+            order_id=order_id,
+            reason=ProblemReason.payment_not_registered,
+            paid_amount=Money(8990, "EUR"),
             paid_on=date(2027, 1, 18),
-            reference=None,
-            at=clock.now(),
+            now=clock.now(),
         )
     )
-    assert found
+    assert (outcome.status, outcome.pause_id) == ("resolved", None)
     schedule = read_order(client, headers, order_id)["payment_schedule"]
     assert (schedule[0]["paid_amount"], schedule[0]["status"]) == (8990, "paid")
 

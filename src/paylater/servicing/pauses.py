@@ -12,7 +12,6 @@ and the invoice stays due.
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
@@ -21,6 +20,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
+from paylater.bank.service import match_reported_payment
 from paylater.billing.models import instalments
 from paylater.billing.service import outstanding
 from paylater.credit.countries import rules_for
@@ -172,9 +172,16 @@ def report_problem(
     reason: ProblemReason,
     details: str = "",
     proof_reference: str | None = None,
+    paid_amount: Money | None = None,
+    paid_on: date | None = None,
     now: datetime,
 ) -> ReportOutcome:
-    """A consumer reports a problem with a purchase; most reasons pause its invoice."""
+    """A consumer reports a problem with a purchase; most reasons pause its invoice.
+
+    For *payment not registered*, ``paid_amount``, ``paid_on`` and ``proof_reference`` (what
+    the consumer says they paid, when, and the reference they used) help find the payment among
+    the bank entries not yet matched; found, it is applied and the report closes at once (S7).
+    """
     if len(details) > 2000:
         raise BadValue("details must be at most 2000 characters")
     order = _order(connection, order_id, consumer_id)
@@ -196,7 +203,7 @@ def report_problem(
         connection.execute(problem_reports.insert().values(**report))
         return ReportOutcome(str(report["id"]), "guidance")
     if reason is ProblemReason.payment_not_registered and resolve_reported_payment(
-        connection, order, proof_reference, now
+        connection, order, proof_reference, now, amount=paid_amount, paid_on=paid_on
     ):
         report.update(status="resolved", resolved_at=now)
         connection.execute(problem_reports.insert().values(**report))
@@ -216,26 +223,23 @@ def report_problem(
 
 
 def resolve_reported_payment(
-    connection: Connection, order: Any, proof_reference: str | None, now: datetime
+    connection: Connection,
+    order: Any,
+    proof_reference: str | None,
+    now: datetime,
+    *,
+    amount: Money | None = None,
+    paid_on: date | None = None,
 ) -> bool:
     """Look for the consumer's payment among unmatched bank entries and apply it if found."""
-    try:
-        statements = importlib.import_module("paylater.bank.statements")
-    except ImportError:
-        return False
-    matcher = getattr(statements, "match_reported_payment", None)
-    if matcher is None:
-        return False
-    return bool(
-        matcher(
-            connection,
-            order_id=order.id,
-            consumer_id=order.consumer_id,
-            amount=None,
-            paid_on=None,
-            reference=proof_reference,
-            at=now,
-        )
+    return match_reported_payment(
+        connection,
+        order_id=order.id,
+        consumer_id=order.consumer_id,
+        amount=amount,
+        paid_on=paid_on,
+        reference=proof_reference,
+        at=now,
     )
 
 
