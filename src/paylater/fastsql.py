@@ -107,11 +107,12 @@ class _Unsupported(Exception):
     pass
 
 
-_PLANS: dict[tuple[int, tuple[str, ...]], _Plan | None] = {}
+_PLANS: dict[tuple[int, str, tuple[str, ...]], _Plan | None] = {}
 
 
 def _plan(statement: ClauseElement, connection: Connection, keys: tuple[str, ...]) -> _Plan | None:
-    cache_key = (id(statement), keys)
+    # One process may use both SQLite and PostgreSQL (the tests do): a plan is per dialect.
+    cache_key = (id(statement), connection.dialect.name, keys)
     if cache_key not in _PLANS:
         try:
             _PLANS[cache_key] = _Plan(statement, connection, keys)
