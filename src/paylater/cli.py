@@ -80,7 +80,17 @@ def _demo_credentials(settings: Settings, database: Database) -> dict[str, str]:
         issued = merchants.issue_credential(
             connection, merchant.id, key=settings.hashing_key, at=now, label="demo"
         )
-        return {"merchant_id": merchant.id, "username": issued.username, "secret": issued.secret}
+        from paylater.backoffice.demo import seed_demo_accounts
+
+        logins = seed_demo_accounts(connection, merchant.id, at=now)
+        return {
+            "merchant_id": merchant.id,
+            "username": issued.username,
+            "secret": issued.secret,
+            "portal_user": logins["merchant_user"],
+            "operator": logins["operator"],
+            "staff_password": logins["password"],
+        }
 
     credentials = database.run(seed)
     from paylater.sandbox.demo_data import seed_demo_purchases
@@ -111,6 +121,16 @@ def demo() -> None:
     console.print(f"  API username: [bold]{credentials['username']}[/bold]")
     console.print(f"  API secret:   [bold]{credentials['secret']}[/bold]")
     console.print(f"  (also in {settings.data_dir / 'demo-credentials.json'})")
+    if "portal_user" in credentials:
+        console.print(
+            f"merchant portal {settings.public_url}/merchant/login: {credentials['portal_user']};"
+            f" back office {settings.public_url}/backoffice/login: {credentials['operator']};"
+            f" password {credentials['staff_password']}"
+        )
+    console.print(
+        f"demo shop {settings.public_url}/demo-shop/ · consumer portal {settings.public_url}/my/"
+        f" (log-in codes arrive in the dev inbox {settings.public_url}/dev/inbox)"
+    )
     console.print(
         "demo purchases: anna.svensson@example.se (an overdue pay-in-3 with its reminders, a"
         " financing plan, a fresh invoice), lea.martin@example.fr (an invoice paused for a"
