@@ -14,7 +14,7 @@ from paylater.db import Database, insert_ignoring_duplicates
 from paylater.fastsql import execute
 from paylater.jobs.models import DEAD, DONE, FAILED, QUEUED, RUNNING, jobs
 from paylater.kit.errors import Conflict, NotFound
-from paylater.kit.ids import new_uuid
+from paylater.kit.ids import new_ordered_uuid
 
 DEFAULT_MAX_ATTEMPTS = 10
 DEFAULT_LEASE = timedelta(minutes=5)
@@ -78,7 +78,7 @@ def new_job_values(
     if max_attempts < 1:
         raise ValueError("max_attempts must be at least 1")
     return {
-        "id": new_uuid(),
+        "id": new_ordered_uuid(),
         "kind": kind,
         "payload": payload,
         "dedupe_key": dedupe_key,

@@ -13,7 +13,7 @@ from sqlalchemy import Connection, bindparam, func, select
 
 from paylater.db import insert_ignoring_duplicates
 from paylater.fastsql import execute
-from paylater.kit.ids import new_uuid
+from paylater.kit.ids import new_ordered_uuid
 from paylater.kit.money import Money
 from paylater.ledger.models import journal_entries, ledger_accounts, postings
 
@@ -125,7 +125,7 @@ def post_many(connection: Connection, entries: Sequence[Entry], *, at: datetime)
     for entry in entries:
         kept = [p for p in entry.postings if p.amount.minor != 0]
         _check(kept)
-        entry_id = new_uuid()
+        entry_id = new_ordered_uuid()
         entry_ids.append(entry_id)
         for posting in kept:
             if posting.account not in account_rows:

@@ -27,7 +27,7 @@ from paylater.config import Settings
 from paylater.fastsql import execute
 from paylater.jobs import JobContext, PermanentFailure, enqueue, register_external
 from paylater.kit.errors import BadValue
-from paylater.kit.ids import new_uuid
+from paylater.kit.ids import new_ordered_uuid
 from paylater.notifications.models import messages
 
 SEND_EMAIL = "email.send"
@@ -199,7 +199,7 @@ def queue_email(
     if "@" not in to or any(character.isspace() for character in to):
         raise BadValue("to must be an e-mail address")
     _check_header("subject", subject, 255)
-    message_id = new_uuid()
+    message_id = new_ordered_uuid()
     job_id = enqueue(
         connection,
         SEND_EMAIL,
@@ -251,7 +251,7 @@ def message_rows(drafts: Sequence[Draft], *, at: datetime) -> list[dict[str, Any
         _check_header("subject", draft.subject, 255)
     return [
         {
-            "id": new_uuid(),
+            "id": new_ordered_uuid(),
             "consumer_id": draft.consumer_id,
             "to_address": draft.to,
             "locale": draft.locale,

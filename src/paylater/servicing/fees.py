@@ -18,7 +18,7 @@ from sqlalchemy import Connection, bindparam, func, select
 from paylater.billing.models import instalments
 from paylater.fastsql import execute
 from paylater.jobs.daily import CountryDay
-from paylater.kit.ids import new_uuid
+from paylater.kit.ids import new_ordered_uuid
 from paylater.kit.money import Money
 from paylater.ledger.service import AccountKind, Entry, Posting, account, post_many
 from paylater.servicing.models import fees
@@ -100,7 +100,7 @@ def plan_fees(
             continue
         fee_rows.append(
             {
-                "id": new_uuid(),
+                "id": new_ordered_uuid(),
                 "instalment_id": row.id,
                 "order_id": row.order_id,
                 "consumer_id": row.consumer_id,

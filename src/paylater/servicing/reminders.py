@@ -29,7 +29,7 @@ from paylater.billing.models import instalments
 from paylater.consumers.models import consumers
 from paylater.fastsql import execute
 from paylater.jobs.daily import CountryDay, country_task
-from paylater.kit.ids import new_uuid
+from paylater.kit.ids import new_ordered_uuid
 from paylater.kit.money import Money
 from paylater.notifications.consumer_mail import render
 from paylater.notifications.email import Draft, insert_messages
@@ -207,7 +207,7 @@ def _compute(
     message_rows = build_message_rows(drafts, at=run.now)
     notice_rows = [
         {
-            "id": new_uuid(),
+            "id": new_ordered_uuid(),
             "instalment_id": row.id,
             "order_id": row.order_id,
             "consumer_id": row.consumer_id,
@@ -249,35 +249,43 @@ def _state(row: Any) -> tuple[Any, ...]:
 def _still_due(
     connection: Connection, ids: list[str], *, run: CountryDay, trigger: Trigger, due_date: date
 ) -> dict[str, tuple[Any, ...]]:
-    """What each instalment is now, for those still due this reminder (one indexed lookup per
-    row, no joins): the same conditions as the chunk's read."""
-    already = exists().where(
-        notices.c.instalment_id == instalments.c.id,
-        notices.c.kind == trigger.kind,
-        notices.c.due_date == instalments.c.due_date,
-    )
-    query = select(
-        instalments.c.id,
-        instalments.c.due_date,
-        instalments.c.amount,
-        instalments.c.paid_amount,
-        instalments.c.fee_amount,
-    ).where(
-        instalments.c.id.in_(ids),
-        instalments.c.status == "open",
-        instalments.c.due_date == due_date,
-        instalments.c.amount > instalments.c.paid_amount,
-        ~_ACTIVE_PAUSE,
-        ~already,
-    )
-    if trigger.overdue:
-        query = query.where(
-            or_(
-                instalments.c.processing_until.is_(None),
-                instalments.c.processing_until < run.day,
-            )
+    """What each instalment is now, for those still due this reminder: the chunk read's
+    conditions, checked here on rows fetched by primary key (a filter on status or due date
+    would tempt the planner into scanning the whole due date's range for every chunk)."""
+    noticed = (
+        exists()
+        .where(
+            notices.c.instalment_id == instalments.c.id,
+            notices.c.kind == trigger.kind,
+            notices.c.due_date == instalments.c.due_date,
         )
-    return {row.id: _state(row) for row in connection.execute(query)}
+        .label("noticed")
+    )
+    rows = connection.execute(
+        select(
+            instalments.c.id,
+            instalments.c.due_date,
+            instalments.c.amount,
+            instalments.c.paid_amount,
+            instalments.c.fee_amount,
+            instalments.c.status,
+            instalments.c.processing_until,
+            _ACTIVE_PAUSE.label("paused"),
+            noticed,
+        ).where(instalments.c.id.in_(ids))
+    ).all()
+    return {
+        row.id: _state(row)
+        for row in rows
+        if row.status == "open"
+        and row.due_date == due_date
+        and row.amount > row.paid_amount
+        and not row.paused
+        and not row.noticed
+        and not (
+            trigger.overdue and row.processing_until is not None and row.processing_until >= run.day
+        )
+    }
 
 
 def _apply(
