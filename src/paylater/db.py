@@ -10,12 +10,15 @@ PostgreSQL rows are locked with ``SELECT … FOR UPDATE`` in the documented orde
 from __future__ import annotations
 
 import asyncio
+import fcntl
+import os
 import time
 import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import lru_cache
+from pathlib import Path
 from typing import Any, TypeVar
 
 import anyio.to_thread
@@ -75,6 +78,67 @@ def _configure_sqlite(engine: Engine) -> None:
         connection.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")
 
 
+def _gate_path(url: str) -> Path | None:
+    path = url.split("sqlite:///", 1)[-1] if url.startswith("sqlite:///") else ""
+    if not path or path == ":memory:":
+        return None
+    return Path(f"{path}-writegate")
+
+
+class _Held:
+    """One holding of the write gate: an open file with an exclusive ``flock`` on it."""
+
+    def __init__(self, descriptor: int | None) -> None:
+        self._descriptor = descriptor
+
+    def leave(self) -> None:
+        if self._descriptor is not None:
+            os.close(self._descriptor)  # closing releases the lock
+            self._descriptor = None
+
+
+class WriteGate:
+    """Turns at SQLite's write lock between the API and bulk background work, in arrival order.
+
+    SQLite makes a waiting writer poll (its busy handler sleeps up to 100 ms between tries), so
+    a bulk job that commits chunk after chunk could keep a merchant request waiting for many
+    chunks. Both sides therefore queue on an ``flock`` of a file beside the database before
+    ``BEGIN IMMEDIATE``: the kernel wakes a waiter as soon as the holder lets go, and the bulk
+    job pauses a moment after each chunk, so a request waits for one chunk at most. Every use
+    opens the file anew, so threads of one process exclude each other too. Other writers (the
+    worker's jobs, the CLI) keep to SQLite's own locking.
+    """
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+
+    def _open(self) -> int:
+        assert self.path is not None
+        return os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+
+    def enter(self) -> _Held:
+        if self.path is None:
+            return _Held(None)
+        descriptor = self._open()
+        fcntl.flock(descriptor, fcntl.LOCK_EX)
+        return _Held(descriptor)
+
+    async def enter_async(self) -> _Held:
+        """Take the gate without blocking the event loop (at once when it is free)."""
+        if self.path is None:
+            return _Held(None)
+        descriptor = self._open()
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            try:
+                await asyncio.to_thread(fcntl.flock, descriptor, fcntl.LOCK_EX)
+            except BaseException:
+                os.close(descriptor)
+                raise
+        return _Held(descriptor)
+
+
 def _set_synchronous(connection: Connection, level: str) -> None:
     driver = connection.connection.driver_connection
     assert driver is not None
@@ -108,6 +172,7 @@ class Database:
                 json_serializer=_json_dumps,
                 json_deserializer=orjson.loads,
             )
+        self.write_gate = WriteGate(_gate_path(self.url) if self.is_sqlite else None)
         self._limiter: anyio.CapacityLimiter | None = None
         self._writers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, GroupCommitWriter] = (
             weakref.WeakKeyDictionary()
@@ -136,10 +201,13 @@ class Database:
             relaxed = redoable and self.is_sqlite
             if relaxed:
                 _set_synchronous(connection, "NORMAL")
+            gate = self.write_gate.enter() if relaxed else None
             try:
                 with connection.begin():
                     yield connection
             finally:
+                if gate is not None:
+                    gate.leave()
                 if relaxed:
                     _set_synchronous(connection, "FULL")
 
@@ -305,6 +373,7 @@ class GroupCommitWriter:
         while remaining:
             results: list[tuple[asyncio.Future[Any], Any]] = []
             failed: tuple[int, BaseException] | None = None
+            gate = await self._database.write_gate.enter_async()
             try:
                 transaction = await self._begin(connection)
                 for index, (work, future) in enumerate(remaining):
@@ -318,12 +387,14 @@ class GroupCommitWriter:
                 else:
                     transaction.rollback()
             except Exception as error:  # BEGIN or COMMIT failed: nothing was written
+                gate.leave()
                 self._connection = None
                 connection.invalidate()
                 for _work, future in remaining:
                     if not future.done():
                         future.set_exception(error)
                 return
+            gate.leave()
             if failed is None:
                 for future, result in results:
                     if not future.done():
