@@ -12,9 +12,10 @@ SQLAlchemy unchanged.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql import ClauseElement
 
@@ -62,7 +63,9 @@ class FastResult:
 class _Plan:
     __slots__ = ("binds", "named", "processors", "row_type", "sql", "statement")
 
-    def __init__(self, statement: ClauseElement, connection: Connection, keys: Sequence[str]):
+    def __init__(
+        self, statement: ClauseElement, connection: Connection | Engine, keys: Sequence[str]
+    ):
         dialect = connection.dialect
         compiled: Any = statement.compile(dialect=dialect, column_keys=list(keys))
         self.statement = statement  # keeps id(statement) from being reused while cached
@@ -110,7 +113,9 @@ class _Unsupported(Exception):
 _PLANS: dict[tuple[int, str, tuple[str, ...]], _Plan | None] = {}
 
 
-def _plan(statement: ClauseElement, connection: Connection, keys: tuple[str, ...]) -> _Plan | None:
+def _plan(
+    statement: ClauseElement, connection: Connection | Engine, keys: tuple[str, ...]
+) -> _Plan | None:
     # One process may use both SQLite and PostgreSQL (the tests do): a plan is per dialect.
     cache_key = (id(statement), connection.dialect.name, keys)
     if cache_key not in _PLANS:
@@ -162,6 +167,63 @@ def execute(
             for raw in cursor.fetchall()
         ]
         return FastResult(rows, cursor.rowcount)
+    except dbapi_error as error:
+        raise DBAPIError.instance(plan.sql, None, error, dbapi_error) from error
+    finally:
+        cursor.close()
+
+
+@dataclass(frozen=True)
+class BoundRows:
+    """Rows for a multi-row insert, already converted to what the driver takes.
+
+    Converting values (dates, JSON, …) costs Python time; bulk work does it with
+    :func:`bind_rows` before taking the write lock and runs :func:`execute_bound` under it.
+    """
+
+    statement: Any
+    rows: list[Mapping[str, Any]]
+    dialect: str
+    plan: _Plan | None = None
+    values: list[Any] | None = None
+
+    def subset(self, keep: Sequence[bool]) -> BoundRows:
+        rows = [row for row, kept in zip(self.rows, keep, strict=True) if kept]
+        values = (
+            [value for value, kept in zip(self.values, keep, strict=True) if kept]
+            if self.values is not None
+            else None
+        )
+        return BoundRows(self.statement, rows, self.dialect, self.plan, values)
+
+
+def bind_rows(engine: Engine, statement: Any, rows: list[Mapping[str, Any]]) -> BoundRows:
+    """Prepare ``rows`` for :func:`execute_bound` (no database access)."""
+    name = engine.dialect.name
+    if not rows or name not in ("sqlite", "postgresql"):
+        return BoundRows(statement, rows, name)
+    plan = _plan(statement, engine, tuple(sorted(rows[0])))
+    if plan is None:
+        return BoundRows(statement, rows, name)
+    try:
+        values = [plan.parameters(row) for row in rows]
+    except _Unsupported:
+        return BoundRows(statement, rows, name)
+    return BoundRows(statement, rows, name, plan, values)
+
+
+def execute_bound(connection: Connection, bound: BoundRows) -> None:
+    """Run a multi-row insert prepared by :func:`bind_rows`."""
+    if not bound.rows:
+        return
+    plan, values = bound.plan, bound.values
+    if plan is None or values is None or connection.dialect.name != bound.dialect:
+        execute(connection, bound.statement, list(bound.rows))
+        return
+    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    dbapi_error = connection.dialect.loaded_dbapi.Error
+    try:
+        cursor.executemany(plan.sql, values)
     except dbapi_error as error:
         raise DBAPIError.instance(plan.sql, None, error, dbapi_error) from error
     finally:

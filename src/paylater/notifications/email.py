@@ -21,10 +21,10 @@ from email.utils import format_datetime, parseaddr
 from functools import partial
 from typing import Any, Protocol
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, Engine, select, update
 
 from paylater.config import Settings
-from paylater.fastsql import execute
+from paylater.fastsql import BoundRows, bind_rows, execute, execute_bound
 from paylater.jobs import JobContext, PermanentFailure, enqueue, register_external
 from paylater.kit.errors import BadValue
 from paylater.kit.ids import new_ordered_uuid
@@ -266,18 +266,32 @@ def message_rows(drafts: Sequence[Draft], *, at: datetime) -> list[dict[str, Any
     ]
 
 
-def insert_messages(connection: Connection, rows: list[dict[str, Any]], *, at: datetime) -> None:
+def bind_messages(engine: Engine, rows: list[dict[str, Any]]) -> BoundRows:
+    """``messages`` rows converted for the driver ahead of :func:`insert_messages`."""
+    return bind_rows(engine, _INSERT_MESSAGE, list(rows))
+
+
+def insert_messages(
+    connection: Connection,
+    rows: list[dict[str, Any]] | BoundRows,
+    *,
+    at: datetime,
+) -> None:
     """Write ``messages`` rows and one ``email.send_batch`` job that sends them all."""
-    if not rows:
+    listed = rows.rows if isinstance(rows, BoundRows) else rows
+    if not listed:
         return
     enqueue(
         connection,
         SEND_EMAIL_BATCH,
-        {"message_ids": [row["id"] for row in rows]},
+        {"message_ids": [row["id"] for row in listed]},
         run_at=at,
         max_attempts=EMAIL_MAX_ATTEMPTS,
     )
-    execute(connection, _INSERT_MESSAGE, rows)
+    if isinstance(rows, BoundRows):
+        execute_bound(connection, rows)
+    else:
+        execute(connection, _INSERT_MESSAGE, rows)
 
 
 def queue_emails(connection: Connection, drafts: Sequence[Draft], *, at: datetime) -> list[str]:

@@ -27,12 +27,12 @@ from sqlalchemy import Connection, exists, or_, select
 
 from paylater.billing.models import instalments
 from paylater.consumers.models import consumers
-from paylater.fastsql import execute
+from paylater.fastsql import BoundRows, bind_rows, execute_bound
 from paylater.jobs.daily import CountryDay, country_task
 from paylater.kit.ids import new_ordered_uuid
 from paylater.kit.money import Money
 from paylater.notifications.consumer_mail import render
-from paylater.notifications.email import Draft, insert_messages
+from paylater.notifications.email import Draft, bind_messages, insert_messages
 from paylater.notifications.email import message_rows as build_message_rows
 from paylater.orders.models import orders
 from paylater.plans.calendar import add_business_days
@@ -148,23 +148,21 @@ _INSERT_NOTICES = notices.insert()
 @dataclass(frozen=True, slots=True)
 class _Prepared:
     """A chunk's reminders, computed with no transaction open: the rows as read, and the rows to
-    write for them (fees, e-mails, notices), each keyed by its instalment."""
+    write for them (fees, e-mails, notices, the last two already converted for the driver),
+    in the order of ``rows``."""
 
     rows: Sequence[Any]
     fee_rows: list[dict[str, Any]]
-    message_rows: list[dict[str, Any]]
-    notice_rows: list[dict[str, Any]]
+    messages: BoundRows
+    notices: BoundRows
 
     def only(self, instalment_ids: set[str]) -> _Prepared:
+        keep = [row.id in instalment_ids for row in self.rows]
         return _Prepared(
             [row for row in self.rows if row.id in instalment_ids],
             [fee for fee in self.fee_rows if fee["instalment_id"] in instalment_ids],
-            [
-                message
-                for message, notice in zip(self.message_rows, self.notice_rows, strict=True)
-                if notice["instalment_id"] in instalment_ids
-            ],
-            [notice for notice in self.notice_rows if notice["instalment_id"] in instalment_ids],
+            self.messages.subset(keep),
+            self.notices.subset(keep),
         )
 
 
@@ -220,7 +218,13 @@ def _compute(
         }
         for row, message in zip(rows, message_rows, strict=True)
     ]
-    return _Prepared(rows, fee_rows, message_rows, notice_rows)
+    engine = run.database.engine
+    return _Prepared(
+        rows,
+        fee_rows,
+        bind_messages(engine, message_rows),
+        bind_rows(engine, _INSERT_NOTICES, list(notice_rows)),
+    )
 
 
 def _prepare(
@@ -237,9 +241,8 @@ def _prepare(
 
 def _write(connection: Connection, prepared: _Prepared, *, run: CountryDay) -> None:
     write_fees(connection, prepared.fee_rows, run)
-    insert_messages(connection, prepared.message_rows, at=run.now)
-    if prepared.notice_rows:
-        execute(connection, _INSERT_NOTICES, prepared.notice_rows)
+    insert_messages(connection, prepared.messages, at=run.now)
+    execute_bound(connection, prepared.notices)
 
 
 def _state(row: Any) -> tuple[Any, ...]:
