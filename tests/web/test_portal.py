@@ -425,3 +425,37 @@ def test_dev_inbox_shows_every_mail_and_whom_to_log_in_as(
     assert inbox.status_code == 200
     assert "<code>new@example.se</code> — Nora Lind · Purchases: 1" in inbox.text
     assert last_code(database, "new@example.se", "checkout.code") in inbox.text
+
+
+def test_bank_transfers_show_in_the_payment_history_of_their_consumer_only(
+    client: TestClient, database: Database, merchant: dict[str, Any], clock: FixedClock
+) -> None:
+    from sqlalchemy import select
+
+    from paylater.bank.references import reference_for_instalment
+    from paylater.bank.statements import import_file
+    from paylater.billing.models import instalments
+    from tests.bank.camtfiles import Tx, camt
+
+    order_id = buy(
+        client, database, merchant, "ingrid@example.se", amount=90_000, plan="pay_in_3", clock=clock
+    )
+    first = database.run(
+        lambda c: c.execute(
+            select(instalments.c.id).where(
+                instalments.c.order_id == order_id, instalments.c.seq == 1
+            )
+        ).scalar_one()
+    )
+    reference = database.run(lambda c: reference_for_instalment(c, first, clock.now()))
+    document = camt([Tx(30_000, "SEK", reference=reference, payer="Ingrid", servicer_ref="T-1")])
+    report = database.run(lambda c: import_file(c, document, at=clock.now()))
+    assert report.applied == 1
+    log_in(client, database, "ingrid@example.se")
+    page = client.get("/my/payments").text
+    transfers = page.split('id="transfers"')[1].split("</table>")[0]
+    assert reference in transfers and _money(30_000) in transfers
+    buy(client, database, merchant, "olle@example.se", amount=90_000, clock=clock)
+    client.cookies.clear()
+    log_in(client, database, "olle@example.se")
+    assert 'id="transfers"' not in client.get("/my/payments").text

@@ -274,7 +274,10 @@ async def payments_page(request: Request) -> Response:
     if me is None:
         return to_login()
     charges = await read(request, lambda c: portal_data.charges(c, me.consumer_id))
-    return page(request, me, "portal/payments.html", {"charges": charges})
+    transfers = await read(request, lambda c: portal_data.transfers(c, me.consumer_id))
+    return page(
+        request, me, "portal/payments.html", {"charges": charges, "transfers": transfers}
+    )
 
 
 @router.get("/my/messages")

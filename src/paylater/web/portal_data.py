@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, case, func, select
 
+from paylater.bank.models import bank_entries
 from paylater.billing.models import instalments
 from paylater.billing.service import schedule_rows
 from paylater.consumers.models import consumers
@@ -230,6 +231,24 @@ def charges(
     )
     if order_id is not None:
         query = query.where(card_charges.c.order_id == order_id)
+    return [dict(row._mapping) for row in connection.execute(query)]
+
+
+def transfers(connection: Connection, consumer_id: str) -> list[dict[str, Any]]:
+    """Bank transfers applied to the consumer's purchases, newest first."""
+    query = (
+        select(
+            bank_entries.c.order_id,
+            bank_entries.c.applied_amount.label("amount"),
+            bank_entries.c.currency,
+            bank_entries.c.booking_date.label("day"),
+            bank_entries.c.reference,
+        )
+        .join(orders, orders.c.id == bank_entries.c.order_id)
+        .where(orders.c.consumer_id == consumer_id, bank_entries.c.state == "applied")
+        .order_by(bank_entries.c.booking_date.desc(), bank_entries.c.id)
+        .limit(HISTORY)
+    )
     return [dict(row._mapping) for row in connection.execute(query)]
 
 

@@ -101,6 +101,8 @@ PORTAL_ROWS: tuple[tuple[str, str, str, str], ...] = (
     ("Received", "Reçu", "Mottagen", "Eingegangen"),
     ("Purchase", "Achat", "Köp", "Einkauf"),
     ("Receipt", "Reçu", "Kvitto", "Quittung"),
+    ("Bank transfers", "Virements bancaires", "Banköverföringar", "Banküberweisungen"),
+    ("Payment reference", "Référence de paiement", "Betalningsreferens", "Zahlungsreferenz"),
     (
         "No payments yet.",
         "Aucun paiement pour l'instant.",
