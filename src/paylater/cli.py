@@ -17,7 +17,7 @@ from paylater.bank.cli import bank_app
 from paylater.collections.cli import collections_app
 from paylater.config import Settings
 from paylater.db import Database
-from paylater.kit.clock import Clock, SystemClock
+from paylater.kit.clock import SystemClock
 from paylater.ledger import service as ledger
 from paylater.merchants import service as merchants
 from paylater.sandbox import service as sandbox
@@ -318,10 +318,6 @@ def clock_show() -> None:
     console.print(f"{SystemClock().now() + offset:%Y-%m-%d %H:%M} UTC (offset {offset})")
 
 
-def _clock(settings: Settings, database: Database) -> Clock:
-    return sandbox.shared_clock(database) if settings.sandbox else SystemClock()
-
-
 @app.command()
 def worker(
     once: Annotated[bool, typer.Option("--once", help="Run every due job, then exit")] = False,
@@ -350,7 +346,7 @@ def worker(
     jobs.load_handler_modules((*jobs.DEFAULT_HANDLER_MODULES, *(handlers or ())))
     runner = jobs.Worker(
         database,
-        clock=_clock(settings, database),
+        clock=sandbox.clock_for(settings, database),
         settings=settings,
         worker_id=worker_id,
         batch_size=batch,
@@ -405,7 +401,7 @@ def jobs_retry(job_id: str) -> None:
     """Run a failed or dead job again as soon as a worker is free (one more attempt)."""
     settings = Settings()
     database = _database(settings)
-    now = _clock(settings, database).now()
+    now = sandbox.clock_for(settings, database).now()
     try:
         job = database.run(lambda c: jobs.retry(c, job_id, now))
     except (jobs.JobNotFound, jobs.JobNotRetryable) as error:

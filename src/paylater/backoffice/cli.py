@@ -10,8 +10,6 @@ from rich.console import Console
 from paylater.backoffice import accounts
 from paylater.backoffice.models import MERCHANT_ROLES, OPERATOR_ROLES
 from paylater.config import Settings
-from paylater.db import Database
-from paylater.kit.clock import Clock, SystemClock
 from paylater.kit.errors import DomainError
 from paylater.merchants.service import get_merchant
 from paylater.sandbox import service as sandbox
@@ -20,13 +18,6 @@ backoffice_app = typer.Typer(
     help="Staff accounts: back-office operators and merchant portal users.", no_args_is_help=True
 )
 console = Console()
-
-
-def _database_and_clock() -> tuple[Database, Clock]:
-    settings = Settings()
-    database = Database(settings.database_url, pool_size=settings.db_pool_size)
-    clock: Clock = sandbox.shared_clock(database) if settings.sandbox else SystemClock()
-    return database, clock
 
 
 @backoffice_app.command("create-operator")
@@ -45,7 +36,7 @@ def create_operator(
     ] = "",
 ) -> None:
     """Add a back-office operator who signs in at /backoffice/login."""
-    database, clock = _database_and_clock()
+    database, clock = sandbox.database_and_clock()
     try:
         operator_id = database.run(
             lambda c: accounts.create_operator(
@@ -68,7 +59,7 @@ def invite_merchant_user(
 ) -> None:
     """Invite a merchant's first portal user by e-mail; the link is printed too."""
     settings = Settings()
-    database, clock = _database_and_clock()
+    database, clock = sandbox.database_and_clock()
 
     def work(connection: object) -> tuple[str, str]:
         from sqlalchemy import Connection

@@ -17,7 +17,8 @@ from paylater.bank.directdebit import export_direct_debits
 from paylater.bank.statements import ImportReport, import_file
 from paylater.config import Settings
 from paylater.db import Database
-from paylater.kit.clock import Clock, SystemClock
+from paylater.kit.clock import Clock
+from paylater.sandbox.service import clock_for
 
 bank_app = typer.Typer(help="Bank files: camt.053/054 import, SEPA direct debits.")
 console = Console()
@@ -26,14 +27,6 @@ CLI_MAX_BYTES = 4 * 1024**3
 
 def _database(settings: Settings) -> Database:
     return Database(settings.database_url, pool_size=2)
-
-
-def _clock(settings: Settings, database: Database) -> Clock:
-    if settings.sandbox:
-        from paylater.sandbox.service import shared_clock
-
-        return shared_clock(database)
-    return SystemClock()
 
 
 def _importer(
@@ -64,7 +57,7 @@ def import_files(
     """Import camt.053, camt.054 or pain.002 files; each file in its own transaction."""
     settings = Settings()
     database = _database(settings)
-    clock = _clock(settings, database)
+    clock = clock_for(settings, database)
     failed = 0
     with Progress(
         "[progress.description]{task.description}",
@@ -102,7 +95,7 @@ def export(
         raise typer.BadParameter("--date must be YYYY-MM-DD") from error
     settings = Settings()
     database = _database(settings)
-    now = _clock(settings, database).now()
+    now = clock_for(settings, database).now()
     result = database.run(lambda c: export_direct_debits(c, collection_date=day, at=now))
     database.engine.dispose()
     if not result.transactions:

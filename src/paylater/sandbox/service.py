@@ -6,8 +6,9 @@ from datetime import timedelta
 
 from sqlalchemy import Connection, select
 
+from paylater.config import Settings
 from paylater.db import Database, insert_ignoring_duplicates
-from paylater.kit.clock import SandboxClock
+from paylater.kit.clock import Clock, SandboxClock, SystemClock
 from paylater.sandbox.models import sandbox_state
 
 _OFFSET = "clock_offset_seconds"
@@ -37,3 +38,15 @@ def advance(connection: Connection, delta: timedelta) -> timedelta:
 
 def shared_clock(database: Database) -> SandboxClock:
     return SandboxClock(load_offset=lambda: database.run(stored_offset, readonly=True))
+
+
+def clock_for(settings: Settings, database: Database) -> Clock:
+    """The clock a process uses: the shared sandbox clock in sandbox mode, else the system's."""
+    return shared_clock(database) if settings.sandbox else SystemClock()
+
+
+def database_and_clock(settings: Settings | None = None) -> tuple[Database, Clock]:
+    """The configured database and its clock, for command-line tools."""
+    settings = settings or Settings()
+    database = Database(settings.database_url, pool_size=settings.db_pool_size)
+    return database, clock_for(settings, database)

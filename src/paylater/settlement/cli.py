@@ -10,9 +10,6 @@ import typer
 from rich.console import Console
 from sqlalchemy import Connection
 
-from paylater.config import Settings
-from paylater.db import Database
-from paylater.kit.clock import Clock, SystemClock
 from paylater.kit.errors import NotFound
 from paylater.kit.money import Money
 from paylater.merchants.service import get_merchant
@@ -25,13 +22,6 @@ settlement_app = typer.Typer(
 console = Console()
 
 
-def _database_and_clock() -> tuple[Database, Clock]:
-    settings = Settings()
-    database = Database(settings.database_url, pool_size=settings.db_pool_size)
-    clock: Clock = sandbox.shared_clock(database) if settings.sandbox else SystemClock()
-    return database, clock
-
-
 @settlement_app.command("run")
 def run(
     day: Annotated[
@@ -40,7 +30,7 @@ def run(
     ] = None,
 ) -> None:
     """Create the payouts due on a day; running the same day again changes nothing."""
-    database, clock = _database_and_clock()
+    database, clock = sandbox.database_and_clock()
     now = clock.now()
     run_date = day.date() if day is not None else now.date()
     result = database.run(lambda c: payouts.run_payouts(c, run_date, now=now))
@@ -69,7 +59,7 @@ def export_payouts(
 
     With nothing new to pay, the previous file is written again (nothing is paid twice).
     """
-    database, clock = _database_and_clock()
+    database, clock = sandbox.database_and_clock()
     now = clock.now()
 
     def work(connection: Connection) -> pain001.PayoutExport | None:
@@ -106,7 +96,7 @@ def report(
     """A payout with every transaction in it, as CSV or PDF."""
     if pdf and out is None:
         raise typer.BadParameter("a PDF report needs --out")
-    database, _clock = _database_and_clock()
+    database, _clock = sandbox.database_and_clock()
 
     def work(connection: Connection) -> bytes:
         payout = payouts.get_payout(connection, merchant_id, payment_reference)
