@@ -16,23 +16,23 @@ from sqlalchemy import (
 
 from paylater.db import UTCDateTime, metadata
 
-# One row per reminder e-mail an instalment got for one due date: the unique key is what makes
-# the daily run safe to repeat (a moved due date gets its own notices).
+# One row per reminder e-mail an instalment got for one due date.
 notices = Table(
     "notices",
     metadata,
-    Column("id", String(36), primary_key=True),
-    Column("instalment_id", String(36), ForeignKey("instalments.id"), nullable=False),
+    # The key is the reminder itself, so a second run of the same day cannot add it again (and
+    # a moved due date gets fresh notices); one index only keeps bulk inserts light.
+    Column(
+        "instalment_id", String(36), ForeignKey("instalments.id"), primary_key=True, nullable=False
+    ),
+    Column("kind", String(20), primary_key=True, nullable=False),  # upcoming | due | overdue_1 …
+    Column("due_date", Date, primary_key=True, nullable=False),
     Column("order_id", String(36), nullable=False),
     Column("consumer_id", String(32), nullable=False),
-    Column("kind", String(20), nullable=False),  # upcoming | due | overdue_1 | overdue_2 | …
-    Column("due_date", Date, nullable=False),
     Column("day", Date, nullable=False),
     Column("fee_amount", BigInteger, nullable=False, default=0),
     Column("message_id", String(36), nullable=True),
     Column("created_at", UTCDateTime(), nullable=False),
-    UniqueConstraint("instalment_id", "kind", "due_date", name="uq_notices_instalment_kind_due"),
-    Index("ix_notices_order", "order_id"),
 )
 
 # Reminder and late fees. At most one per instalment and day (the unique key), within the

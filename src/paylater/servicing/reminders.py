@@ -29,7 +29,6 @@ from paylater.billing.models import instalments
 from paylater.consumers.models import consumers
 from paylater.fastsql import BoundRows, bind_rows, execute_bound
 from paylater.jobs.daily import CountryDay, country_task
-from paylater.kit.ids import new_ordered_uuid
 from paylater.kit.money import Money
 from paylater.notifications.consumer_mail import render
 from paylater.notifications.email import Draft, bind_messages, insert_messages
@@ -205,7 +204,6 @@ def _compute(
     message_rows = build_message_rows(drafts, at=run.now)
     notice_rows = [
         {
-            "id": new_ordered_uuid(),
             "instalment_id": row.id,
             "order_id": row.order_id,
             "consumer_id": row.consumer_id,
@@ -356,7 +354,11 @@ def notices_for_order(connection: Connection, order_id: str) -> list[dict[str, A
     """The reminders an order's instalments got, oldest first (for operators and tests)."""
     rows = connection.execute(
         select(notices)
-        .where(notices.c.order_id == order_id)
+        .where(
+            notices.c.instalment_id.in_(
+                select(instalments.c.id).where(instalments.c.order_id == order_id)
+            )
+        )
         .order_by(notices.c.day, notices.c.kind)
     ).mappings()
     return [dict(row) for row in rows]

@@ -66,12 +66,11 @@ def upgrade() -> None:
     )
     op.create_table(
         "notices",
-        sa.Column("id", sa.String(length=36), nullable=False),
         sa.Column("instalment_id", sa.String(length=36), nullable=False),
-        sa.Column("order_id", sa.String(length=36), nullable=False),
-        sa.Column("consumer_id", sa.String(length=32), nullable=False),
         sa.Column("kind", sa.String(length=20), nullable=False),
         sa.Column("due_date", sa.Date(), nullable=False),
+        sa.Column("order_id", sa.String(length=36), nullable=False),
+        sa.Column("consumer_id", sa.String(length=32), nullable=False),
         sa.Column("day", sa.Date(), nullable=False),
         sa.Column("fee_amount", sa.BigInteger(), nullable=False),
         sa.Column("message_id", sa.String(length=36), nullable=True),
@@ -79,12 +78,9 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(
             ["instalment_id"], ["instalments.id"], name=op.f("fk_notices_instalment_id_instalments")
         ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_notices")),
-        sa.UniqueConstraint(
-            "instalment_id", "kind", "due_date", name="uq_notices_instalment_kind_due"
-        ),
+        sa.PrimaryKeyConstraint("instalment_id", "kind", "due_date", name=op.f("pk_notices")),
     )
-    op.create_index("ix_notices_order", "notices", ["order_id"])
+
     op.create_table(
         "fees",
         sa.Column("id", sa.String(length=36), nullable=False),
