@@ -42,6 +42,7 @@ TABLES = {
     "payout_runs",
     "payout_exports",
     "disputes",
+    "dispute_attachments",
     "dispute_events",
     "merchant_users",
     "operators",

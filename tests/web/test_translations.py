@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from paylater.checkout.service import PLAN_NAMES
-from paylater.web import checkout_pages, portal, portal_actions
+from paylater.web import checkout_pages, portal, portal_actions, portal_disputes
 from paylater.web.i18n import LANGUAGES
 from paylater.web.translations import CATALOGS
 
@@ -36,6 +36,10 @@ def _texts() -> set[str]:
     found.update(portal.REASON_LABELS.values())
     found.update(portal.REPORT_STATUSES.values())
     found.update(portal_actions.DECLINES.values())
+    found.update(portal.DISPUTE_REASONS.values())
+    found.update(portal.DISPUTE_STATUSES.values())
+    found.update(portal_disputes.FILE_ERRORS.values())
+    found.update(portal_disputes.DISPUTE_ERRORS.values())
     return found
 
 

@@ -29,6 +29,7 @@ from paylater.backoffice.pages import (
     to_login,
     write,
 )
+from paylater.disputes import attachments as dispute_files
 from paylater.disputes import service as disputes
 from paylater.kit.errors import DomainError, NotFound
 from paylater.merchants import service as merchants
@@ -397,12 +398,35 @@ async def dispute_list(request: Request) -> Response:
     if isinstance(user, Response):
         return user
     merchant_id = str(user.merchant_id)
-    rows, _ = await read(
-        request, lambda c: disputes.list_disputes(c, merchant_id=merchant_id, limit=100)
+    rows = await read(
+        request,
+        lambda c: dispute_files.with_files(
+            c, disputes.list_disputes(c, merchant_id=merchant_id, limit=100)[0]
+        ),
     )
     failure = request.query_params.get("failure", "")[:300]
     return render(
         request, "merchant/disputes.html", {"user": user, "disputes": rows, "failure": failure}
+    )
+
+
+@router.get("/disputes/attachments/{attachment_id}")
+async def dispute_attachment(attachment_id: str, request: Request) -> Response:
+    """A file the consumer sent with a dispute against this merchant, as a download."""
+    user = await _viewer(request)
+    if isinstance(user, Response):
+        return user
+    merchant_id = str(user.merchant_id)
+    try:
+        row = await read(
+            request, lambda c: dispute_files.load(c, attachment_id, merchant_id=merchant_id)
+        )
+    except NotFound:
+        return error(request, 404, "Page not found.", user)
+    return Response(
+        row["content"],
+        media_type=row["content_type"],
+        headers=dispute_files.download_headers(row["filename"]),
     )
 
 

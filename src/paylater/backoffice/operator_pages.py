@@ -30,6 +30,7 @@ from paylater.bank import service as bank
 from paylater.bank.matching import OPEN_STATES
 from paylater.bank.models import bank_entries
 from paylater.collections.ageing import ageing
+from paylater.disputes import attachments as dispute_files
 from paylater.disputes import service as disputes
 from paylater.kit.errors import BadValue, DomainError, NotAllowed, NotFound
 from paylater.ledger import service as ledger
@@ -133,11 +134,33 @@ async def dispute_list(request: Request) -> Response:
     status = request.query_params.get("status", disputes.RESPONDED)
     if status not in (disputes.OPEN, disputes.RESPONDED, disputes.CLOSED):
         status = disputes.RESPONDED
-    rows, total = await read(request, lambda c: disputes.list_disputes(c, status=status, limit=100))
+
+    def load(connection: Connection) -> tuple[list[dict[str, Any]], int]:
+        rows, total = disputes.list_disputes(connection, status=status, limit=100)
+        return dispute_files.with_files(connection, rows), total
+
+    rows, total = await read(request, load)
     return render(
         request,
         "operator/disputes.html",
         {"user": user, "disputes": rows, "total": total, "status": status},
+    )
+
+
+@router.get("/disputes/attachments/{attachment_id}")
+async def dispute_attachment(attachment_id: str, request: Request) -> Response:
+    """A file a consumer sent with a dispute, as a download."""
+    user = await _viewer(request)
+    if isinstance(user, Response):
+        return user
+    try:
+        row = await read(request, lambda c: dispute_files.load(c, attachment_id))
+    except NotFound:
+        return error(request, 404, "Page not found.")
+    return Response(
+        row["content"],
+        media_type=row["content_type"],
+        headers=dispute_files.download_headers(row["filename"]),
     )
 
 

@@ -8,6 +8,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Table,
     Text,
@@ -52,4 +53,19 @@ dispute_events = Table(
     Column("note", Text, nullable=False),
     Column("at", UTCDateTime(), nullable=False),
     Index("ix_dispute_events_dispute", "dispute_id"),
+)
+
+dispute_attachments = Table(
+    "dispute_attachments",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("dispute_id", String(32), ForeignKey("disputes.id"), nullable=False),
+    Column("filename", String(120), nullable=False),  # cleaned: shown, never used as a path
+    Column("content_type", String(40), nullable=False),  # from the file's own bytes
+    Column("size", Integer, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("content", LargeBinary, nullable=False),
+    Column("uploaded_by", String(10), nullable=False),  # consumer
+    Column("created_at", UTCDateTime(), nullable=False),
+    Index("ix_dispute_attachments_dispute", "dispute_id"),
 )

@@ -29,6 +29,13 @@ class DisputeEvent(ApiModel):
     at: datetime
 
 
+class DisputeAttachment(ApiModel):
+    attachment_id: str
+    filename: str
+    content_type: str
+    size: int
+
+
 class DisputeRead(ApiModel):
     dispute_id: str
     order_id: str
@@ -46,6 +53,7 @@ class DisputeRead(ApiModel):
     evidence: str | None
     decided_at: datetime | None
     refund_id: str | None
+    attachments: list[DisputeAttachment] = Field(default_factory=list)
     events: list[DisputeEvent] = Field(default_factory=list)
 
 

@@ -17,12 +17,14 @@ a ``DISPUTE_LOSS``), otherwise the pause ends and the plan resumes. Both sides a
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import Connection, func, select
 
+from paylater.disputes import attachments as files
 from paylater.disputes import messages
 from paylater.disputes.models import dispute_events, disputes
 from paylater.jobs.queue import enqueue
@@ -147,8 +149,10 @@ def open_dispute(
     reason: DisputeReason | str,
     message: str,
     now: datetime,
+    attachments: Sequence[files.Attachment] = (),
 ) -> dict[str, Any]:
-    """The consumer disputes a purchase; returns the new dispute."""
+    """The consumer disputes a purchase, with checked files (:mod:`.attachments`) if any;
+    returns the new dispute."""
     try:
         reason = DisputeReason(reason)
     except ValueError:
@@ -156,6 +160,10 @@ def open_dispute(
     message = message.strip()
     if not message or len(message) > MESSAGE_LIMIT:
         raise BadValue(f"message must be 1 to {MESSAGE_LIMIT} characters")
+    if len(attachments) > files.MAX_FILES:
+        raise files.AttachmentRefused(
+            f"at most {files.MAX_FILES} files can be attached", kind="too_many"
+        )
     order = connection.execute(
         select(orders)
         .where(orders.c.id == order_id, orders.c.consumer_id == consumer_id)
@@ -215,6 +223,7 @@ def open_dispute(
         "decided_at": None,
     }
     connection.execute(disputes.insert().values(**dispute))
+    files.store(connection, dispute["id"], attachments, uploaded_by="consumer", now=now)
     _move_hold(connection, dispute, release=False, at=now)
     _event(connection, dispute["id"], "opened", "consumer", message, now)
     enqueue(
@@ -474,6 +483,15 @@ def dispute_json(
         "evidence": dispute["evidence"],
         "decided_at": moment(dispute["decided_at"]),
         "refund_id": dispute["refund_id"],
+        "attachments": [
+            {
+                "attachment_id": item["id"],
+                "filename": item["filename"],
+                "content_type": item["content_type"],
+                "size": item["size"],
+            }
+            for item in files.listed(connection, [dispute["id"]])[dispute["id"]]
+        ],
     }
     if with_events:
         data["events"] = [

@@ -52,6 +52,19 @@ REASON_LABELS = {
     ProblemReason.other: "Something else",
 }
 
+DISPUTE_REASONS = {
+    "not_received": "I have not received the item",
+    "faulty": "The item is faulty",
+    "not_as_described": "The item is not as described",
+    "unauthorized": "I did not make this purchase",
+}
+DISPUTE_STATUSES = {
+    "open": "Waiting for the store's answer",
+    "responded": "The store has answered: we are reviewing your dispute",
+    "consumer": "Decided in your favour: the purchase is refunded",
+    "merchant": "Decided in the store's favour: your payment plan continues",
+}
+
 REPORT_STATUSES = {
     "open": "Open: the invoice is paused",
     "resolved": "Resolved",
@@ -262,6 +275,9 @@ def purchase_context(request: Request, order: dict[str, Any], **extra: Any) -> d
         "payment_id": new_uuid(),
         "reasons": REASON_LABELS,
         "report_statuses": REPORT_STATUSES,
+        "dispute_reasons": DISPUTE_REASONS,
+        "dispute_statuses": DISPUTE_STATUSES,
+        "disputed": request.query_params.get("disputed"),
         "paid": request.query_params.get("paid"),
         "reported": request.query_params.get("reported"),
         **extra,

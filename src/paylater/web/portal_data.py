@@ -15,6 +15,8 @@ from paylater.bank.models import bank_entries
 from paylater.billing.models import instalments
 from paylater.billing.service import schedule_rows
 from paylater.consumers.models import consumers
+from paylater.disputes.attachments import listed
+from paylater.disputes.models import disputes
 from paylater.merchants.models import merchants
 from paylater.notifications.models import messages
 from paylater.orders.models import captures, orders, refunds
@@ -204,7 +206,36 @@ def purchase(connection: Connection, consumer_id: str, order_id: str) -> dict[st
     ]
     order["charges"] = charges(connection, consumer_id, order_id=order_id)
     order["cards"] = list_cards(connection, consumer_id)
+    order["disputes"] = order_disputes(connection, consumer_id, order_id)
     return order
+
+
+def order_disputes(connection: Connection, consumer_id: str, order_id: str) -> list[dict[str, Any]]:
+    """This consumer's disputes of one purchase, newest first, each with its files' names."""
+    rows = [
+        dict(r._mapping)
+        for r in connection.execute(
+            select(
+                disputes.c.id,
+                disputes.c.reason,
+                disputes.c.message,
+                disputes.c.amount,
+                disputes.c.currency,
+                disputes.c.status,
+                disputes.c.outcome,
+                disputes.c.deadline,
+                disputes.c.decision_note,
+                disputes.c.opened_at,
+                disputes.c.decided_at,
+            )
+            .where(disputes.c.order_id == order_id, disputes.c.consumer_id == consumer_id)
+            .order_by(disputes.c.opened_at.desc(), disputes.c.id)
+        )
+    ]
+    files = listed(connection, [row["id"] for row in rows])
+    for row in rows:
+        row["attachments"] = files[row["id"]]
+    return rows
 
 
 def charges(

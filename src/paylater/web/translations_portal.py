@@ -350,4 +350,171 @@ PORTAL_ROWS: tuple[tuple[str, str, str, str], ...] = (
         "Tack för din betalning. Spara kvittot som betalningsbevis.",
         "Vielen Dank für Ihre Zahlung. Bewahren Sie diese Quittung als Zahlungsnachweis auf.",
     ),
+    # buyer protection (disputes)
+    (
+        "I have not received the item",
+        "Je n'ai pas reçu l'article",
+        "Jag har inte fått varan",
+        "Ich habe den Artikel nicht erhalten",
+    ),
+    (
+        "The item is faulty",
+        "L'article est défectueux",
+        "Varan är trasig",
+        "Der Artikel ist defekt",
+    ),
+    (
+        "The item is not as described",
+        "L'article ne correspond pas à la description",
+        "Varan stämmer inte med beskrivningen",
+        "Der Artikel entspricht nicht der Beschreibung",
+    ),
+    (
+        "I did not make this purchase",
+        "Je n'ai pas effectué cet achat",
+        "Jag har inte gjort det här köpet",
+        "Ich habe diesen Einkauf nicht getätigt",
+    ),
+    (
+        "Waiting for the store's answer",
+        "En attente de la réponse du magasin",
+        "Väntar på butikens svar",
+        "Wartet auf die Antwort des Shops",
+    ),
+    (
+        "The store has answered: we are reviewing your dispute",
+        "Le magasin a répondu : nous examinons votre litige",
+        "Butiken har svarat: vi granskar din tvist",
+        "Der Shop hat geantwortet: Wir prüfen Ihren Streitfall",
+    ),
+    (
+        "Decided in your favour: the purchase is refunded",
+        "Décidé en votre faveur : l'achat est remboursé",
+        "Avgjort till din fördel: köpet återbetalas",
+        "Zu Ihren Gunsten entschieden: Der Einkauf wird erstattet",
+    ),
+    (
+        "Decided in the store's favour: your payment plan continues",
+        "Décidé en faveur du magasin : votre plan de paiement reprend",
+        "Avgjort till butikens fördel: din betalplan fortsätter",
+        "Zugunsten des Shops entschieden: Ihr Zahlungsplan läuft weiter",
+    ),
+    (
+        "The file {name} is empty.",
+        "Le fichier {name} est vide.",
+        "Filen {name} är tom.",
+        "Die Datei {name} ist leer.",
+    ),
+    (
+        "The file {name} is larger than 5 MB.",
+        "Le fichier {name} dépasse 5 Mo.",
+        "Filen {name} är större än 5 MB.",
+        "Die Datei {name} ist größer als 5 MB.",
+    ),
+    (
+        "The file {name} is not a photo (PNG, JPEG, WebP, GIF) or a PDF.",
+        "Le fichier {name} n'est ni une photo (PNG, JPEG, WebP, GIF) ni un PDF.",
+        "Filen {name} är varken ett foto (PNG, JPEG, WebP, GIF) eller en PDF.",
+        "Die Datei {name} ist weder ein Foto (PNG, JPEG, WebP, GIF) noch ein PDF.",
+    ),
+    (
+        "You can attach at most 5 files.",
+        "Vous pouvez joindre 5 fichiers au maximum.",
+        "Du kan bifoga högst 5 filer.",
+        "Sie können höchstens 5 Dateien anhängen.",
+    ),
+    (
+        "This purchase is already disputed.",
+        "Cet achat fait déjà l'objet d'un litige.",
+        "Det här köpet är redan bestritt.",
+        "Für diesen Einkauf läuft bereits ein Streitfall.",
+    ),
+    (
+        "A purchase can be disputed up to 180 days after it was charged.",
+        "Un achat peut être contesté jusqu'à 180 jours après son débit.",
+        "Ett köp kan bestridas upp till 180 dagar efter att det debiterats.",
+        "Ein Einkauf kann bis zu 180 Tage nach der Belastung beanstandet werden.",
+    ),
+    (
+        "This purchase cannot be disputed: nothing is left that was charged.",
+        "Cet achat ne peut pas être contesté : il ne reste rien de débité.",
+        "Det här köpet kan inte bestridas: inget debiterat belopp återstår.",
+        "Dieser Einkauf kann nicht beanstandet werden: Es ist kein belasteter Betrag mehr offen.",
+    ),
+    (
+        "Please choose a reason and describe the problem.",
+        "Veuillez choisir un motif et décrire le problème.",
+        "Välj en anledning och beskriv problemet.",
+        "Bitte wählen Sie einen Grund und beschreiben Sie das Problem.",
+    ),
+    (
+        "Buyer protection",
+        "Protection des acheteurs",
+        "Köparskydd",
+        "Käuferschutz",
+    ),
+    (
+        "Your dispute is open. Your payments are paused while the store answers.",
+        "Votre litige est ouvert. Vos paiements sont en pause pendant que le magasin répond.",
+        "Din tvist är öppnad. Dina betalningar är pausade medan butiken svarar.",
+        "Ihr Streitfall ist eröffnet. Ihre Zahlungen sind pausiert, während der Shop antwortet.",
+    ),
+    (
+        "opened on {date}",
+        "ouvert le {date}",
+        "öppnad den {date}",
+        "eröffnet am {date}",
+    ),
+    (
+        "Decided on {date}",
+        "Décidé le {date}",
+        "Avgjord den {date}",
+        "Entschieden am {date}",
+    ),
+    (
+        "The store must answer by {date}.",
+        "Le magasin doit répondre avant le {date}.",
+        "Butiken måste svara senast {date}.",
+        "Der Shop muss bis zum {date} antworten.",
+    ),
+    (
+        "Our note",
+        "Notre remarque",
+        "Vår kommentar",
+        "Unsere Anmerkung",
+    ),
+    (
+        "If the store does not help, open a dispute: we pause your payments and ask the store"
+        " to answer.",
+        "Si le magasin ne vous aide pas, ouvrez un litige : nous mettons vos paiements en"
+        " pause et demandons au magasin de répondre.",
+        "Om butiken inte hjälper dig, öppna en tvist: vi pausar dina betalningar och ber"
+        " butiken svara.",
+        "Wenn der Shop nicht hilft, eröffnen Sie einen Streitfall: Wir pausieren Ihre"
+        " Zahlungen und bitten den Shop um eine Antwort.",
+    ),
+    (
+        "Why do you dispute this purchase?",
+        "Pourquoi contestez-vous cet achat ?",
+        "Varför bestrider du köpet?",
+        "Warum beanstanden Sie diesen Einkauf?",
+    ),
+    (
+        "What happened?",
+        "Que s'est-il passé ?",
+        "Vad hände?",
+        "Was ist passiert?",
+    ),
+    (
+        "Photos or documents (PNG, JPEG, WebP, GIF or PDF; up to 5 files of 5 MB each)",
+        "Photos ou documents (PNG, JPEG, WebP, GIF ou PDF ; jusqu'à 5 fichiers de 5 Mo chacun)",
+        "Foton eller dokument (PNG, JPEG, WebP, GIF eller PDF; upp till 5 filer på högst 5 MB var)",
+        "Fotos oder Dokumente (PNG, JPEG, WebP, GIF oder PDF; bis zu 5 Dateien mit je 5 MB)",
+    ),
+    (
+        "Open a dispute",
+        "Ouvrir un litige",
+        "Öppna en tvist",
+        "Streitfall eröffnen",
+    ),
 )
