@@ -21,7 +21,7 @@ from paylater.kit.clock import SystemClock
 from paylater.ledger import service as ledger
 from paylater.merchants import service as merchants
 from paylater.sandbox import service as sandbox
-from paylater.settlement.cli import settlement_app
+from paylater.settlement.cli import export_payouts, settlement_app
 
 app = typer.Typer(help="paylater: buy now, pay later platform.", no_args_is_help=True)
 merchants_app = typer.Typer(help="Merchants and their API credentials.", no_args_is_help=True)
@@ -33,6 +33,10 @@ app.add_typer(ledger_app, name="ledger")
 app.add_typer(clock_app, name="clock")
 app.add_typer(jobs_app, name="jobs")
 app.add_typer(settlement_app, name="settlement")
+# The payout file sits with the other bank files too.
+bank_app.command("export-payouts", help="Same as `paylater settlement export-payouts`.")(
+    export_payouts
+)
 app.add_typer(bank_app, name="bank")
 app.add_typer(collections_app, name="collections")
 app.add_typer(backoffice_app, name="backoffice")

@@ -75,6 +75,13 @@ def test_run_export_and_report_from_the_command_line(
     XSD.assertValid(etree.fromstring(first))
     assert "already exported" in _cli(environment, "export-payouts", "--out", str(out))
     assert out.read_bytes() == first
+    # The same command under `paylater bank`, beside the other bank files.
+    again_out = tmp_path / "again.xml"
+    result = CliRunner().invoke(
+        app, ["bank", "export-payouts", "--out", str(again_out)], env=environment
+    )
+    assert result.exit_code == 0 and "already exported" in result.output, result.output
+    assert again_out.read_bytes() == first
 
     [payout] = client.get("/settlements/v1/payouts", headers=merchant["headers"]).json()["payouts"]
     assert payout["status"] == "sent" and payout["amount"] == 140_650
