@@ -167,3 +167,45 @@ def test_the_daily_run_stores_expired_sessions_and_tokens(
     assert answer.status_code == 404
     assert database.run(lambda c: expire_sessions(c, clock.now().date(), clock.now())) == 0
     del session_id
+
+
+def test_done_jobs_older_than_thirty_days_are_purged_but_daily_jobs_stay(
+    database: Database, clock: FixedClock
+) -> None:
+    from paylater.jobs import enqueue
+    from paylater.jobs.daily import purge_done_jobs
+
+    now = clock.now()
+
+    def seed(connection: Any) -> None:
+        for age_days, status in ((40, DONE), (40, "dead"), (10, DONE)):
+            job_id = enqueue(
+                connection, "email.send", {"n": age_days}, run_at=now - timedelta(days=age_days)
+            )
+            connection.execute(
+                jobs.update()
+                .where(jobs.c.id == job_id)
+                .values(status=status, finished_at=now - timedelta(days=age_days))
+            )
+        daily = enqueue(
+            connection,
+            DAILY,
+            {"day": "x"},
+            run_at=now - timedelta(days=40),
+            dedupe_key="2026-10-01",
+        )
+        connection.execute(
+            jobs.update()
+            .where(jobs.c.id == daily)
+            .values(status=DONE, finished_at=now - timedelta(days=40))
+        )
+
+    database.run(seed)
+    assert database.run(lambda c: purge_done_jobs(c, now.date(), now)) == 1
+    left = database.run(
+        lambda c: sorted(
+            (row.kind, row.status) for row in c.execute(select(jobs.c.kind, jobs.c.status))
+        )
+    )
+    assert left == [(DAILY, DONE), ("email.send", "dead"), ("email.send", DONE)]
+    assert database.run(lambda c: purge_done_jobs(c, now.date(), now)) == 0

@@ -25,7 +25,7 @@ from sqlalchemy import Connection, func, select
 
 from paylater.config import Settings
 from paylater.db import Database
-from paylater.jobs.models import jobs
+from paylater.jobs.models import DONE, jobs
 from paylater.jobs.queue import enqueue
 from paylater.jobs.registry import JobContext, register, register_external
 from paylater.kit.clock import Clock
@@ -218,6 +218,32 @@ def schedule_due_days(connection: Connection, *, now: datetime) -> list[date]:
             payload={"country": rules.country},
         )
     return _schedule(connection, DAILY, now.date(), now)
+
+
+# Done jobs are kept this long (the delivery history operators look at), then deleted.
+DONE_JOBS_KEPT = timedelta(days=30)
+PURGE_LIMIT = 50_000
+
+
+@daily_task("jobs.purge_done")
+def purge_done_jobs(connection: Connection, day: date, now: datetime) -> int:
+    """Delete done jobs finished more than 30 days ago (at most 50,000 a day).
+
+    The daily jobs themselves stay: they are the memory of which days have been scheduled.
+    """
+    before = now - DONE_JOBS_KEPT
+    old = (
+        select(jobs.c.id)
+        .where(
+            jobs.c.status == DONE,
+            jobs.c.run_at < before,
+            jobs.c.finished_at < before,
+            jobs.c.kind.not_in((DAILY, COUNTRY_DAILY)),
+        )
+        .limit(PURGE_LIMIT)
+        .scalar_subquery()
+    )
+    return int(connection.execute(jobs.delete().where(jobs.c.id.in_(old))).rowcount or 0)
 
 
 @register(DAILY)
