@@ -262,3 +262,32 @@ def test_order_caps(rules: ServicingRules, amount: int, expected: int | None) ->
 def test_fee_steps_add_their_days_to_the_reminders() -> None:
     rules = ServicingRules("X", reminder_offsets=(0, 14), fee_steps=(FeeStep(7, 700),))
     assert rules.overdue_offsets() == (0, 7, 14)
+
+
+def test_an_order_cap_holds_across_chunks_prepared_ahead(
+    client: TestClient,
+    merchant: dict[str, Any],
+    database: Database,
+    clock: FixedClock,
+    settings: Any,
+) -> None:
+    from datetime import UTC, datetime, time
+
+    from paylater.jobs.daily import run_country_day
+
+    # Two captures of one $30 order on the same day: two invoices due the same day, each in its
+    # own chunk (chunk size 1), the second prepared before the first is written. The order may
+    # carry at most $10 of fees.
+    order_id = place_order(client, merchant["headers"], 3_000, plan="pay_later", country="US")
+    for part in (1_500, 1_500):
+        assert capture(client, merchant["headers"], order_id, part).status_code == 201
+    day = START
+    while day <= START + timedelta(days=60):
+        moment = datetime.combine(day, time(6, 0), tzinfo=UTC)
+        clock.set(moment)
+        run_country_day(
+            database, "US", day, now=moment, clock=clock, settings=settings, chunk_size=1
+        )
+        day += timedelta(days=1)
+    assert sum(amount for _day, amount, _id in _fees(database, order_id)) == 1_000
+    assert database.run(verify).ok
