@@ -10,20 +10,17 @@ before anything runs.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import secrets
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
-from urllib.parse import urlsplit
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy import Connection
 
+from paylater.api.forms import FormGuard
 from paylater.api.http import Services, services
 from paylater.backoffice import accounts
 from paylater.backoffice.accounts import StaffUser
@@ -83,40 +80,23 @@ def set_cookie(request: Request, response: Response, name: str, value: str, path
     )
 
 
+_GUARD = FormGuard(NONCE_COOKIE, b"staff-csrf|")
+
+
 def _nonce(request: Request) -> str:
-    value = request.cookies.get(NONCE_COOKIE)
-    if value and 20 <= len(value) <= 64:
-        return value
-    cached: str | None = getattr(request.state, "staff_nonce", None)
-    if cached is None:
-        cached = secrets.token_urlsafe(24)
-        request.state.staff_nonce = cached
-    return cached
+    return _GUARD.nonce(request)
 
 
 def csrf_token(request: Request) -> str:
-    key = found(request).settings.hashing_key
-    return hmac.new(key, b"staff-csrf|" + _nonce(request).encode(), hashlib.sha256).hexdigest()
-
-
-def _same_origin(request: Request) -> bool:
-    origin = request.headers.get("origin")
-    if origin is None:
-        return True
-    return urlsplit(origin).netloc == request.headers.get("host", "")
+    return _GUARD.token(request, found(request).settings.hashing_key)
 
 
 async def form_data(request: Request) -> dict[str, str] | None:
     """The POSTed form as text fields, or ``None`` when the CSRF check fails."""
     form = await request.form()
     fields = {key: value for key, value in form.items() if isinstance(value, str)}
-    if (
-        NONCE_COOKIE not in request.cookies
-        or not _same_origin(request)
-        or not hmac.compare_digest(fields.get("csrf_token", ""), csrf_token(request))
-    ):
-        return None
-    return fields
+    key = found(request).settings.hashing_key
+    return fields if _GUARD.accepts(request, fields.get("csrf_token", ""), key) else None
 
 
 def render(

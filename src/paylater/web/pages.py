@@ -9,9 +9,6 @@ checkout still works inside a merchant's page on another site).
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import secrets
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -22,6 +19,7 @@ from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy import Connection
 
+from paylater.api.forms import FormGuard
 from paylater.api.http import Services, services
 from paylater.checkout.service import PLAN_NAMES
 from paylater.web.i18n import (
@@ -85,42 +83,23 @@ def set_cookie(
     )
 
 
+_GUARD = FormGuard(ANON_COOKIE, b"csrf|")
+
+
 def _anon(request: Request) -> str:
-    value = request.cookies.get(ANON_COOKIE)
-    if value and 20 <= len(value) <= 64:
-        return value
-    cached: str | None = getattr(request.state, "anon_nonce", None)
-    if cached is None:
-        cached = secrets.token_urlsafe(24)
-        request.state.anon_nonce = cached
-    return cached
+    return _GUARD.nonce(request)
 
 
 def csrf_token(request: Request) -> str:
-    key = found(request).settings.hashing_key
-    return hmac.new(key, b"csrf|" + _anon(request).encode(), hashlib.sha256).hexdigest()
-
-
-def _same_origin(request: Request) -> bool:
-    origin = request.headers.get("origin")
-    if not origin or origin == "null":
-        return origin is None
-    host = request.headers.get("host", "")
-    return urlsplit(origin).netloc == host
+    return _GUARD.token(request, found(request).settings.hashing_key)
 
 
 async def form_data(request: Request) -> dict[str, str] | None:
     """The POSTed form as text fields, or ``None`` when the CSRF check fails."""
     form = await request.form()
     fields = {key: value for key, value in form.items() if isinstance(value, str)}
-    given = fields.get("csrf_token", "")
-    if (
-        ANON_COOKIE not in request.cookies
-        or not _same_origin(request)
-        or not hmac.compare_digest(given, csrf_token(request))
-    ):
-        return None
-    return fields
+    key = found(request).settings.hashing_key
+    return fields if _GUARD.accepts(request, fields.get("csrf_token", ""), key) else None
 
 
 def language(request: Request, preferred: str | None = None) -> str:
