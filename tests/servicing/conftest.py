@@ -12,22 +12,29 @@ from sqlalchemy import select
 from paylater.config import Settings
 from paylater.db import Database
 from paylater.jobs.daily import run_country_day
+from paylater.jobs.worker import Worker
 from paylater.kit.clock import FixedClock
 from paylater.notifications.models import messages
 from paylater.servicing import tasks  # noqa: F401  (registers the daily tasks)
+from paylater.servicing.reminder_mail import SEND_REMINDERS
 
 DayRunner = Callable[[str, date, date], None]
 
 
 @pytest.fixture
 def run_days(database: Database, clock: FixedClock, settings: Settings) -> DayRunner:
-    """Run ``country``'s daily tasks for every day from ``first`` to ``last``, inclusive."""
+    """Run ``country``'s daily tasks for every day from ``first`` to ``last``, inclusive, each
+    followed by the reminder e-mails it queued (as the worker does)."""
+    mailer = Worker(
+        database, clock=clock, settings=settings, kinds=(SEND_REMINDERS,), schedule_daily=False
+    )
 
     def run(country: str, first: date, last: date) -> None:
         day = first
         while day <= last:
             clock.set(datetime.combine(day, time(6, 0), tzinfo=UTC))
             run_country_day(database, country, day, now=clock.now(), clock=clock, settings=settings)
+            mailer.drain()
             day += timedelta(days=1)
 
     return run

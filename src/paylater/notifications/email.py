@@ -241,17 +241,21 @@ class Draft:
     consumer_id: str | None = None
 
 
-def message_rows(drafts: Sequence[Draft], *, at: datetime) -> list[dict[str, Any]]:
-    """The ``messages`` rows for drafts (checked, with new ids), for :func:`insert_messages`.
+def message_rows(
+    drafts: Sequence[Draft], *, at: datetime, ids: Sequence[str] | None = None
+) -> list[dict[str, Any]]:
+    """The ``messages`` rows for drafts (checked, with new ids unless ``ids`` gives them), for
+    :func:`insert_messages`.
 
     Built apart from the insert so that bulk callers can do it before taking the write lock.
     """
     for draft in drafts:
         _check_header("to", draft.to, 254)
         _check_header("subject", draft.subject, 255)
+    chosen = list(ids) if ids is not None else [new_ordered_uuid() for _ in drafts]
     return [
         {
-            "id": new_ordered_uuid(),
+            "id": message_id,
             "consumer_id": draft.consumer_id,
             "to_address": draft.to,
             "locale": draft.locale,
@@ -262,7 +266,7 @@ def message_rows(drafts: Sequence[Draft], *, at: datetime) -> list[dict[str, Any
             "created_at": at,
             "sent_at": None,
         }
-        for draft in drafts
+        for draft, message_id in zip(drafts, chosen, strict=True)
     ]
 
 
@@ -362,6 +366,37 @@ def _stamp_sent(connection: Connection, *, message_id: str, at: datetime) -> Non
     )
 
 
+def _unsent(connection: Connection, message_ids: Sequence[str]) -> list[OutgoingEmail]:
+    rows = connection.execute(
+        select(messages)
+        .where(messages.c.id.in_(message_ids), messages.c.sent_at.is_(None))
+        .order_by(messages.c.created_at, messages.c.id)
+    ).all()
+    return [_outgoing(row) for row in rows]
+
+
+def _send_batch(emails: list[OutgoingEmail], context: JobContext) -> None:
+    def sent(email: OutgoingEmail) -> None:
+        context.database.run(
+            partial(_stamp_sent, message_id=email.message_id, at=context.clock.now())
+        )
+
+    def refused(email: OutgoingEmail) -> None:
+        context.database.run(
+            partial(_send_alone, message_id=email.message_id, at=context.clock.now())
+        )
+
+    sender_for(context.settings).send_many(emails, sent, refused)
+
+
+def send_stored(message_ids: Sequence[str], context: JobContext) -> None:
+    """Send the stored messages among ``message_ids`` not yet stamped as sent, as one batch (for
+    jobs that store their messages themselves)."""
+    emails = context.database.run(lambda c: _unsent(c, message_ids), readonly=True)
+    if emails:
+        _send_batch(emails, context)
+
+
 class SendEmailBatch:
     """The ``email.send_batch`` job: the messages a bulk run queued together.
 
@@ -375,25 +410,10 @@ class SendEmailBatch:
     def load(
         self, connection: Connection, payload: Any, context: JobContext
     ) -> list[OutgoingEmail] | None:
-        rows = connection.execute(
-            select(messages)
-            .where(messages.c.id.in_(payload["message_ids"]), messages.c.sent_at.is_(None))
-            .order_by(messages.c.created_at, messages.c.id)
-        ).all()
-        return [_outgoing(row) for row in rows] or None
+        return _unsent(connection, payload["message_ids"]) or None
 
     def perform(self, loaded: list[OutgoingEmail], context: JobContext) -> None:
-        def sent(email: OutgoingEmail) -> None:
-            context.database.run(
-                partial(_stamp_sent, message_id=email.message_id, at=context.clock.now())
-            )
-
-        def refused(email: OutgoingEmail) -> None:
-            context.database.run(
-                partial(_send_alone, message_id=email.message_id, at=context.clock.now())
-            )
-
-        sender_for(context.settings).send_many(loaded, sent, refused)
+        _send_batch(loaded, context)
 
     def record(
         self, connection: Connection, loaded: list[OutgoingEmail], context: JobContext

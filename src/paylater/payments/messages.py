@@ -100,4 +100,3 @@ def reason_text(reason: str, locale: str) -> str:
     """A decline reason in the language of ``locale`` (English when there is no translation)."""
     by_reason = _REASONS.get(language_of(locale)) or _REASONS[FALLBACK_LANGUAGE]
     return by_reason.get(reason) or _REASONS[FALLBACK_LANGUAGE].get(reason, reason)
-

@@ -108,9 +108,7 @@ def add_card(
     Raises :class:`BadValue` for a number that fails the check digit, a past expiry or a bad
     security code. The number and the code are handed to the processor and then forgotten.
     """
-    known = connection.execute(
-        select(consumers.c.id).where(consumers.c.id == consumer_id)
-    ).first()
+    known = connection.execute(select(consumers.c.id).where(consumers.c.id == consumer_id)).first()
     if known is None:
         raise NotFound("no such consumer")
     card = processor.tokenize(
@@ -187,9 +185,7 @@ def remove_card(connection: Connection, *, consumer_id: str, method_id: str, at:
         .where(autopay_settings.c.method_id == method_id)
     )
     connection.execute(
-        payment_methods.update()
-        .where(payment_methods.c.id == method_id)
-        .values(removed_at=at)
+        payment_methods.update().where(payment_methods.c.id == method_id).values(removed_at=at)
     )
 
 

@@ -11,8 +11,10 @@ dates and so gives the instalment fresh notices for its new date.
 Nothing is sent for a paused purchase. Overdue reminders and fees also wait while a payment is
 on its way (``processing_until``).
 
-Each chunk is read and its e-mails rendered outside the write lock; only the inserts hold it, a
+Each chunk is read and its rows prepared outside the write lock; only the inserts hold it, a
 few milliseconds per chunk, so merchant requests on SQLite barely wait while a large day runs.
+The e-mails themselves are rendered, stored and sent by the worker afterwards, one job per chunk
+(see :mod:`paylater.servicing.reminder_mail`).
 """
 
 from __future__ import annotations
@@ -29,19 +31,14 @@ from paylater.billing.models import instalments
 from paylater.consumers.models import consumers
 from paylater.fastsql import BoundRows, bind_rows, execute_bound
 from paylater.jobs.daily import CountryDay, country_task
-from paylater.kit.money import Money
-from paylater.notifications.consumer_mail import render
-from paylater.notifications.email import Draft, bind_messages, insert_messages
-from paylater.notifications.email import message_rows as build_message_rows
+from paylater.kit.ids import new_ordered_uuid
 from paylater.orders.models import orders
 from paylater.plans.calendar import add_business_days
-from paylater.servicing import messages
 from paylater.servicing.fees import fees_so_far, plan_fees, write_fees
 from paylater.servicing.models import notices, pauses
+from paylater.servicing.reminder_mail import DUE, UPCOMING, queue_reminder_mail
 from paylater.servicing.rules import FeeStep, ServicingRules, servicing_rules
 
-UPCOMING = "upcoming"
-DUE = "due"
 # Holidays stretch grace over at most this many calendar days (a business-day run of 3 + 1
 # crossing Easter or Christmas stays well under it).
 _LONGEST_GRACE_SPAN = 21
@@ -147,12 +144,11 @@ _INSERT_NOTICES = notices.insert()
 @dataclass(frozen=True, slots=True)
 class _Prepared:
     """A chunk's reminders, computed with no transaction open: the rows as read, and the rows to
-    write for them (fees, e-mails, notices, the last two already converted for the driver),
-    in the order of ``rows``."""
+    write for them (fees, and notices already converted for the driver), in the order of
+    ``rows``."""
 
     rows: Sequence[Any]
     fee_rows: list[dict[str, Any]]
-    messages: BoundRows
     notices: BoundRows
 
     def only(self, instalment_ids: set[str]) -> _Prepared:
@@ -160,30 +156,8 @@ class _Prepared:
         return _Prepared(
             [row for row in self.rows if row.id in instalment_ids],
             [fee for fee in self.fee_rows if fee["instalment_id"] in instalment_ids],
-            self.messages.subset(keep),
             self.notices.subset(keep),
         )
-
-
-def _draft(row: Any, trigger: Trigger, fee: int) -> Draft:
-    owed = Money(row.amount + fee - row.paid_amount, row.currency)
-    values: dict[str, object] = {
-        "name": row.given_name,
-        "amount": owed,
-        "due_date": row.due_date,
-        "order_ref": row.order_id[:8],
-    }
-    if trigger.kind == UPCOMING:
-        kind = messages.UPCOMING
-    elif trigger.kind == DUE:
-        kind = messages.DUE_TODAY
-    elif fee:
-        kind = messages.OVERDUE_WITH_FEE
-        values["fee"] = Money(fee, row.currency)
-    else:
-        kind = messages.OVERDUE
-    rendered = render(kind, row.locale, values)
-    return Draft(row.email, rendered.subject, rendered.text, kind, row.locale, row.consumer_id)
 
 
 def _compute(
@@ -200,8 +174,6 @@ def _compute(
         else []
     )
     charged = {fee["instalment_id"]: int(fee["amount"]) for fee in fee_rows}
-    drafts = [_draft(row, trigger, charged.get(row.id, 0)) for row in rows]
-    message_rows = build_message_rows(drafts, at=run.now)
     notice_rows = [
         {
             "instalment_id": row.id,
@@ -211,17 +183,13 @@ def _compute(
             "due_date": row.due_date,
             "day": run.day,
             "fee_amount": charged.get(row.id, 0),
-            "message_id": message["id"],
+            "message_id": new_ordered_uuid(),
             "created_at": run.now,
         }
-        for row, message in zip(rows, message_rows, strict=True)
+        for row in rows
     ]
-    engine = run.database.engine
     return _Prepared(
-        rows,
-        fee_rows,
-        bind_messages(engine, message_rows),
-        bind_rows(engine, _INSERT_NOTICES, list(notice_rows)),
+        rows, fee_rows, bind_rows(run.database.engine, _INSERT_NOTICES, list(notice_rows))
     )
 
 
@@ -237,10 +205,23 @@ def _prepare(
     return _compute(rows, order_fees, run=run, rules=rules, trigger=trigger)
 
 
-def _write(connection: Connection, prepared: _Prepared, *, run: CountryDay) -> None:
+def _write(
+    connection: Connection,
+    prepared: _Prepared,
+    *,
+    run: CountryDay,
+    trigger: Trigger,
+    due_date: date,
+) -> None:
     write_fees(connection, prepared.fee_rows, run)
-    insert_messages(connection, prepared.messages, at=run.now)
     execute_bound(connection, prepared.notices)
+    queue_reminder_mail(
+        connection,
+        kind=trigger.kind,
+        due_date=due_date,
+        instalment_ids=[row.id for row in prepared.rows],
+        at=run.now,
+    )
 
 
 def _state(row: Any) -> tuple[Any, ...]:
@@ -307,7 +288,7 @@ def _apply(
     now_due = _still_due(connection, ids, run=run, trigger=trigger, due_date=due_date)
     unchanged = {row.id for row in prepared.rows if now_due.get(row.id) == _state(row)}
     kept = prepared.only(unchanged)
-    _write(connection, kept, run=run)
+    _write(connection, kept, run=run, trigger=trigger, due_date=due_date)
     changed_ids = [row_id for row_id in now_due if row_id not in unchanged]
     if changed_ids:
         changed = _select_chunk(
@@ -324,6 +305,8 @@ def _apply(
             connection,
             _compute(changed, order_fees, run=run, rules=rules, trigger=trigger),
             run=run,
+            trigger=trigger,
+            due_date=due_date,
         )
     return len(kept.rows) + len(changed_ids)
 

@@ -3,6 +3,6 @@
 from __future__ import annotations
 
 from paylater.billing import interest
-from paylater.servicing import pauses, reminders
+from paylater.servicing import pauses, reminder_mail, reminders
 
-__all__ = ["interest", "pauses", "reminders"]
+__all__ = ["interest", "pauses", "reminder_mail", "reminders"]
