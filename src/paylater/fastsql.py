@@ -105,6 +105,36 @@ class _Plan:
             return {bind[0]: value for bind, value in zip(self.binds, out, strict=True)}
         return tuple(out)
 
+    def parameters_many(
+        self, rows: Sequence[Mapping[str, Any]]
+    ) -> list[tuple[Any, ...] | dict[str, Any]]:
+        """:meth:`parameters` for many rows, converting each distinct value once per column
+        (bulk rows share most of their dates and timestamps)."""
+        converted: list[dict[tuple[type, Any], Any]] = [{} for _ in self.binds]
+        out_rows: list[tuple[Any, ...] | dict[str, Any]] = []
+        for values in rows:
+            out = []
+            for (name, processor, default), seen in zip(self.binds, converted, strict=True):
+                value = values.get(name, default)
+                if value is _MISSING:
+                    raise _Unsupported
+                if processor is not None:
+                    key = (type(value), value)
+                    try:
+                        value = seen[key]
+                    except KeyError:
+                        value = seen[key] = processor(value)
+                    except TypeError:  # unhashable (JSON documents)
+                        value = processor(value)
+                out.append(value)
+            if self.named:
+                out_rows.append(
+                    {bind[0]: value for bind, value in zip(self.binds, out, strict=True)}
+                )
+            else:
+                out_rows.append(tuple(out))
+        return out_rows
+
 
 class _Unsupported(Exception):
     pass
@@ -146,7 +176,7 @@ def execute(
         return connection.execute(statement, parameters)
     try:
         if batch is not None:
-            rows_in = [plan.parameters(p) for p in batch]
+            rows_in = plan.parameters_many(batch)
         else:
             values = plan.parameters(sample)
     except _Unsupported:
@@ -206,7 +236,7 @@ def bind_rows(engine: Engine, statement: Any, rows: list[Mapping[str, Any]]) -> 
     if plan is None:
         return BoundRows(statement, rows, name)
     try:
-        values = [plan.parameters(row) for row in rows]
+        values = plan.parameters_many(rows)
     except _Unsupported:
         return BoundRows(statement, rows, name)
     return BoundRows(statement, rows, name, plan, values)

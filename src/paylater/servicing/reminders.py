@@ -22,14 +22,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from functools import partial
+from functools import cache, lru_cache, partial
 from typing import Any
 
-from sqlalchemy import Connection, exists, or_, select
+from sqlalchemy import Connection, Date, Integer, Select, bindparam, exists, or_, select
 
 from paylater.billing.models import instalments
-from paylater.consumers.models import consumers
-from paylater.fastsql import BoundRows, bind_rows, execute_bound
+from paylater.fastsql import BoundRows, bind_rows, execute, execute_bound
 from paylater.jobs.daily import CountryDay, country_task
 from paylater.kit.ids import new_ordered_uuid
 from paylater.orders.models import orders
@@ -80,19 +79,12 @@ _ACTIVE_PAUSE = exists().where(
 )
 
 
-def _select_chunk(
-    connection: Connection,
-    after: Any,
-    limit: int,
-    *,
-    run: CountryDay,
-    trigger: Trigger,
-    due_date: date,
-    ids: Sequence[str] | None = None,
-) -> Sequence[Any]:
+@cache
+def _chunk_query(overdue: bool, paged: bool) -> Select[Any]:
+    """The chunk read, built once per shape (run through :mod:`paylater.fastsql`)."""
     already = exists().where(
         notices.c.instalment_id == instalments.c.id,
-        notices.c.kind == trigger.kind,
+        notices.c.kind == bindparam("kind"),
         notices.c.due_date == instalments.c.due_date,
     )
     query = (
@@ -107,35 +99,53 @@ def _select_chunk(
             instalments.c.currency,
             orders.c.fees_agreed,
             orders.c.original_order_amount,
-            consumers.c.email,
-            consumers.c.locale,
-            consumers.c.given_name,
         )
         .join(orders, orders.c.id == instalments.c.order_id)
-        .join(consumers, consumers.c.id == instalments.c.consumer_id)
         .where(
             instalments.c.status == "open",
-            instalments.c.country == run.country,
-            instalments.c.due_date == due_date,
+            instalments.c.country == bindparam("country"),
+            instalments.c.due_date == bindparam("due_date", type_=Date),
             instalments.c.amount > instalments.c.paid_amount,
             ~_ACTIVE_PAUSE,
             ~already,
         )
         .order_by(instalments.c.id)
-        .limit(limit)
+        .limit(bindparam("limit", type_=Integer))
     )
-    if trigger.overdue:
+    if overdue:
         query = query.where(
             or_(
                 instalments.c.processing_until.is_(None),
-                instalments.c.processing_until < run.day,
+                instalments.c.processing_until < bindparam("day", type_=Date),
             )
         )
-    if after is not None:
-        query = query.where(instalments.c.id > after)
-    if ids is not None:
-        query = query.where(instalments.c.id.in_(ids))
-    return connection.execute(query).all()
+    if paged:
+        query = query.where(instalments.c.id > bindparam("after"))
+    return query
+
+
+def _select_chunk(
+    connection: Connection,
+    after: Any,
+    limit: int,
+    *,
+    run: CountryDay,
+    trigger: Trigger,
+    due_date: date,
+    ids: Sequence[str] | None = None,
+) -> Sequence[Any]:
+    values = {
+        "kind": trigger.kind,
+        "country": run.country,
+        "due_date": due_date,
+        "limit": limit,
+        "day": run.day,
+        "after": after,
+    }
+    query = _chunk_query(trigger.overdue, after is not None)
+    if ids is not None:  # the few rows that changed since they were read: no need to be fast
+        return connection.execute(query.where(instalments.c.id.in_(ids)), values).all()
+    return list(execute(connection, query, values).all())
 
 
 _INSERT_NOTICES = notices.insert()
@@ -228,34 +238,40 @@ def _state(row: Any) -> tuple[Any, ...]:
     return (row.id, row.due_date, row.amount, row.paid_amount, row.fee_amount)
 
 
+@lru_cache(maxsize=32)
+def _recheck_query(count: int) -> Select[Any]:
+    """What :func:`_still_due` reads for ``count`` instalments, by primary key."""
+    noticed = (
+        exists()
+        .where(
+            notices.c.instalment_id == instalments.c.id,
+            notices.c.kind == bindparam("kind"),
+            notices.c.due_date == instalments.c.due_date,
+        )
+        .label("noticed")
+    )
+    return select(
+        instalments.c.id,
+        instalments.c.due_date,
+        instalments.c.amount,
+        instalments.c.paid_amount,
+        instalments.c.fee_amount,
+        instalments.c.status,
+        instalments.c.processing_until,
+        _ACTIVE_PAUSE.label("paused"),
+        noticed,
+    ).where(instalments.c.id.in_([bindparam(f"id{n}") for n in range(count)]))
+
+
 def _still_due(
     connection: Connection, ids: list[str], *, run: CountryDay, trigger: Trigger, due_date: date
 ) -> dict[str, tuple[Any, ...]]:
     """What each instalment is now, for those still due this reminder: the chunk read's
     conditions, checked here on rows fetched by primary key (a filter on status or due date
     would tempt the planner into scanning the whole due date's range for every chunk)."""
-    noticed = (
-        exists()
-        .where(
-            notices.c.instalment_id == instalments.c.id,
-            notices.c.kind == trigger.kind,
-            notices.c.due_date == instalments.c.due_date,
-        )
-        .label("noticed")
-    )
-    rows = connection.execute(
-        select(
-            instalments.c.id,
-            instalments.c.due_date,
-            instalments.c.amount,
-            instalments.c.paid_amount,
-            instalments.c.fee_amount,
-            instalments.c.status,
-            instalments.c.processing_until,
-            _ACTIVE_PAUSE.label("paused"),
-            noticed,
-        ).where(instalments.c.id.in_(ids))
-    ).all()
+    values: dict[str, Any] = {f"id{n}": instalment_id for n, instalment_id in enumerate(ids)}
+    values["kind"] = trigger.kind
+    rows = execute(connection, _recheck_query(len(ids)), values).all()
     return {
         row.id: _state(row)
         for row in rows

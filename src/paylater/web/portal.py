@@ -291,9 +291,7 @@ async def payments_page(request: Request) -> Response:
         return to_login()
     charges = await read(request, lambda c: portal_data.charges(c, me.consumer_id))
     transfers = await read(request, lambda c: portal_data.transfers(c, me.consumer_id))
-    return page(
-        request, me, "portal/payments.html", {"charges": charges, "transfers": transfers}
-    )
+    return page(request, me, "portal/payments.html", {"charges": charges, "transfers": transfers})
 
 
 @router.get("/my/messages")
