@@ -25,7 +25,7 @@ from datetime import date, timedelta
 from functools import cache, lru_cache, partial
 from typing import Any
 
-from sqlalchemy import Connection, Date, Integer, Select, bindparam, exists, or_, select
+from sqlalchemy import Connection, Date, Integer, Select, bindparam, exists, func, or_, select
 
 from paylater.billing.models import instalments
 from paylater.fastsql import BoundRows, bind_rows, execute, execute_bound
@@ -34,7 +34,7 @@ from paylater.kit.ids import new_ordered_uuid
 from paylater.orders.models import orders
 from paylater.plans.calendar import add_business_days
 from paylater.servicing.fees import fees_so_far, plan_fees, write_fees
-from paylater.servicing.models import notices, pauses
+from paylater.servicing.models import fees, notices, pauses
 from paylater.servicing.reminder_mail import DUE, UPCOMING, queue_reminder_mail
 from paylater.servicing.rules import FeeStep, ServicingRules, servicing_rules
 
@@ -81,7 +81,13 @@ _ACTIVE_PAUSE = exists().where(
 
 @cache
 def _chunk_query(overdue: bool, paged: bool) -> Select[Any]:
-    """The chunk read, built once per shape (run through :mod:`paylater.fastsql`)."""
+    """The chunk read, built once per shape (run through :mod:`paylater.fastsql`), with the
+    fees each row's order has been charged so far (for the caps)."""
+    charged = (
+        select(func.coalesce(func.sum(fees.c.amount), 0))
+        .where(fees.c.order_id == instalments.c.order_id)
+        .scalar_subquery()
+    )
     already = exists().where(
         notices.c.instalment_id == instalments.c.id,
         notices.c.kind == bindparam("kind"),
@@ -99,6 +105,7 @@ def _chunk_query(overdue: bool, paged: bool) -> Select[Any]:
             instalments.c.currency,
             orders.c.fees_agreed,
             orders.c.original_order_amount,
+            charged.label("order_fees"),
         )
         .join(orders, orders.c.id == instalments.c.order_id)
         .where(
@@ -160,6 +167,7 @@ class _Prepared:
     rows: Sequence[Any]
     fee_rows: list[dict[str, Any]]
     notices: BoundRows
+    states: dict[str, tuple[Any, ...]]
 
     def only(self, instalment_ids: set[str]) -> _Prepared:
         keep = [row.id in instalment_ids for row in self.rows]
@@ -167,6 +175,7 @@ class _Prepared:
             [row for row in self.rows if row.id in instalment_ids],
             [fee for fee in self.fee_rows if fee["instalment_id"] in instalment_ids],
             self.notices.subset(keep),
+            {key: state for key, state in self.states.items() if key in instalment_ids},
         )
 
 
@@ -199,19 +208,17 @@ def _compute(
         for row in rows
     ]
     return _Prepared(
-        rows, fee_rows, bind_rows(run.database.engine, _INSERT_NOTICES, list(notice_rows))
+        rows,
+        fee_rows,
+        bind_rows(run.database.engine, _INSERT_NOTICES, list(notice_rows)),
+        {row.id: _state(row) for row in rows},
     )
 
 
 def _prepare(
     rows: Sequence[Any], *, run: CountryDay, rules: ServicingRules, trigger: Trigger
 ) -> _Prepared:
-    order_fees: dict[str, int] = {}
-    if trigger.fee_step is not None:
-        order_fees = run.database.run(
-            lambda connection: fees_so_far(connection, {row.order_id for row in rows}),
-            readonly=True,
-        )
+    order_fees = {row.order_id: int(row.order_fees) for row in rows}
     return _compute(rows, order_fees, run=run, rules=rules, trigger=trigger)
 
 
@@ -263,6 +270,11 @@ def _recheck_query(count: int) -> Select[Any]:
     ).where(instalments.c.id.in_([bindparam(f"id{n}") for n in range(count)]))
 
 
+def _in_flight(processing_until: date | None, day: date) -> bool:
+    """A payment is on its way (overdue reminders and fees wait for it)."""
+    return processing_until is not None and processing_until >= day
+
+
 def _still_due(
     connection: Connection, ids: list[str], *, run: CountryDay, trigger: Trigger, due_date: date
 ) -> dict[str, tuple[Any, ...]]:
@@ -271,19 +283,21 @@ def _still_due(
     would tempt the planner into scanning the whole due date's range for every chunk)."""
     values: dict[str, Any] = {f"id{n}": instalment_id for n, instalment_id in enumerate(ids)}
     values["kind"] = trigger.kind
-    rows = execute(connection, _recheck_query(len(ids)), values).all()
-    return {
-        row.id: _state(row)
-        for row in rows
-        if row.status == "open"
-        and row.due_date == due_date
-        and row.amount > row.paid_amount
-        and not row.paused
-        and not row.noticed
-        and not (
-            trigger.overdue and row.processing_until is not None and row.processing_until >= run.day
-        )
-    }
+    now_due = {}
+    for row in execute(connection, _recheck_query(len(ids)), values).all():
+        key, due, amount, paid, fee, status, processing_until, paused, noticed = row
+        if (
+            status == "open"
+            and due == due_date
+            and amount > paid
+            and not paused
+            and not noticed
+            and not (
+                trigger.overdue and processing_until is not None and processing_until >= run.day
+            )
+        ):
+            now_due[key] = (key, due, amount, paid, fee)
+    return now_due
 
 
 def _apply(
@@ -302,7 +316,7 @@ def _apply(
     """
     ids = [row.id for row in prepared.rows]
     now_due = _still_due(connection, ids, run=run, trigger=trigger, due_date=due_date)
-    unchanged = {row.id for row in prepared.rows if now_due.get(row.id) == _state(row)}
+    unchanged = {key for key, state in prepared.states.items() if now_due.get(key) == state}
     kept = prepared.only(unchanged)
     _write(connection, kept, run=run, trigger=trigger, due_date=due_date)
     changed_ids = [row_id for row_id in now_due if row_id not in unchanged]
