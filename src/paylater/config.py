@@ -35,7 +35,7 @@ class Settings(BaseSettings):
     # Webhook endpoints must be public https URLs; local development and tests may allow loopback.
     webhooks_allow_loopback: bool = False
     # Rows per transaction of the daily run's bulk tasks (see paylater.jobs.daily).
-    daily_chunk_size: int = 200
+    daily_chunk_size: int = 100
 
     @cached_property
     def hashing_key(self) -> bytes:

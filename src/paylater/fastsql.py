@@ -94,6 +94,21 @@ class _Plan:
                 for column in compiled._result_columns
             ]
 
+    def rows(self, fetched: list[Any]) -> list[FastRow]:
+        """Driver rows converted by the result processors (only the columns that have one)."""
+        row_type = self.row_type
+        assert row_type is not None
+        converting = [(index, p) for index, p in enumerate(self.processors) if p is not None]
+        if not converting:
+            return [row_type(raw) for raw in fetched]
+        rows = []
+        for raw in fetched:
+            values = list(raw)
+            for index, processor in converting:
+                values[index] = processor(values[index])
+            rows.append(row_type(values))
+        return rows
+
     def parameters(self, values: Mapping[str, Any]) -> tuple[Any, ...] | dict[str, Any]:
         out = []
         for name, processor, default in self.binds:
@@ -190,13 +205,7 @@ def execute(
         cursor.execute(plan.sql, values)
         if plan.row_type is None:
             return FastResult(None, cursor.rowcount)
-        row_type = plan.row_type
-        processors = plan.processors
-        rows = [
-            row_type(p(v) if p is not None else v for p, v in zip(processors, raw, strict=True))
-            for raw in cursor.fetchall()
-        ]
-        return FastResult(rows, cursor.rowcount)
+        return FastResult(plan.rows(cursor.fetchall()), cursor.rowcount)
     except dbapi_error as error:
         raise DBAPIError.instance(plan.sql, None, error, dbapi_error) from error
     finally:

@@ -34,7 +34,8 @@ DAILY = "daily.run"
 COUNTRY_DAILY = "daily.country"
 # Rows per chunk of a country task: small enough that a chunk holds the SQLite write lock for a
 # few milliseconds, so merchant API requests are barely delayed while a large day runs.
-CHUNK_SIZE = 200
+CHUNK_SIZE = 100
+READS_PER_CHUNK = 4
 
 DailyTask = Callable[[Connection, date, datetime], object]
 _TASKS: dict[str, DailyTask] = {}
@@ -55,6 +56,12 @@ class CountryDay:
     chunk_size: int = CHUNK_SIZE
     # Told how long each chunk's transaction took, in seconds (benchmarks watch it).
     observe_chunk: Callable[[float], None] | None = None
+
+    @property
+    def read_size(self) -> int:
+        """Rows read and prepared at a time by :meth:`in_prepared_chunks`, which writes them in
+        parts of at most ``chunk_size`` (reading costs little per row, a transaction does)."""
+        return self.chunk_size * READS_PER_CHUNK
 
     def in_chunks(
         self,
@@ -92,35 +99,36 @@ class CountryDay:
     def in_prepared_chunks(
         self,
         select_chunk: Callable[[Connection, Any, int], Sequence[Row]],
-        prepare: Callable[[Sequence[Row]], Prepared],
+        prepare: Callable[[Sequence[Row]], Sequence[Prepared]],
         apply: Callable[[Connection, Prepared], int],
         *,
         key: Callable[[Row], Any],
     ) -> int:
-        """Like :meth:`in_chunks`, for work whose cost is mostly computing (e-mails to render):
-        each chunk is read in a read-only transaction (no write lock), ``prepare``d with no
-        transaction open, and only ``apply``'s writes hold the write lock. ``apply`` must check
-        again that what it writes is still due (the rows may have changed since they were read).
+        """Like :meth:`in_chunks`, for work whose cost is mostly computing: :attr:`read_size`
+        rows at a time are read in a read-only transaction (no write lock) and ``prepare``d with
+        no transaction open, into parts of at most ``chunk_size`` rows (fewer for rows costly to
+        write); each part is ``apply``'d in its own write transaction, so only the writes hold
+        the write lock. ``apply`` must check again that what it writes is still due (the rows may
+        have changed since they were read).
         """
         after: Any = None
         total = 0
         while True:
 
             def read(connection: Connection, after: Any = after) -> Sequence[Row]:
-                return select_chunk(connection, after, self.chunk_size)
+                return select_chunk(connection, after, self.read_size)
 
             rows = self.database.run(read, readonly=True)
-            if rows:
-                prepared = prepare(rows)
+            for part in prepare(rows) if rows else ():
 
-                def write(connection: Connection, prepared: Prepared = prepared) -> int:
-                    return apply(connection, prepared)
+                def write(connection: Connection, part: Prepared = part) -> int:
+                    return apply(connection, part)
 
                 started = time.perf_counter()
                 total += self.database.run(write, redoable=True)
                 if self.observe_chunk is not None:
                     self.observe_chunk(time.perf_counter() - started)
-            if len(rows) < self.chunk_size:
+            if len(rows) < self.read_size:
                 return total
             after = key(rows[-1])
             # No pause needed here: the next chunk's read and preparation leave the write lock

@@ -19,7 +19,7 @@ The e-mails themselves are rendered, stored and sent by the worker afterwards, o
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import cache, lru_cache, partial
@@ -179,21 +179,11 @@ class _Prepared:
         )
 
 
-def _compute(
-    rows: Sequence[Any],
-    order_fees: dict[str, int],
-    *,
-    run: CountryDay,
-    rules: ServicingRules,
-    trigger: Trigger,
+def _part(
+    rows: Sequence[Any], fee_rows: list[dict[str, Any]], *, run: CountryDay, trigger: Trigger
 ) -> _Prepared:
-    fee_rows = (
-        plan_fees(run, rules, trigger.fee_step, rows, order_fees)
-        if trigger.fee_step is not None
-        else []
-    )
     charged = {fee["instalment_id"]: int(fee["amount"]) for fee in fee_rows}
-    notice_rows = [
+    notice_rows: list[Mapping[str, Any]] = [
         {
             "instalment_id": row.id,
             "order_id": row.order_id,
@@ -210,14 +200,47 @@ def _compute(
     return _Prepared(
         rows,
         fee_rows,
-        bind_rows(run.database.engine, _INSERT_NOTICES, list(notice_rows)),
+        bind_rows(run.database.engine, _INSERT_NOTICES, notice_rows),
         {row.id: _state(row) for row in rows},
     )
 
 
+# A fee writes several rows with random keys (the fee, its instalment, the consumer's ledger
+# account and posting), a reminder alone one: chunks that may charge fees are written in parts
+# this many times smaller, so that no write transaction keeps merchant requests waiting long.
+FEE_PARTS = 4
+
+
+def _compute(
+    rows: Sequence[Any],
+    order_fees: dict[str, int],
+    *,
+    run: CountryDay,
+    rules: ServicingRules,
+    trigger: Trigger,
+    size: int | None = None,
+) -> list[_Prepared]:
+    """The rows to write for ``rows``, in parts of at most ``size`` rows (by default the run's
+    chunk size, divided by :data:`FEE_PARTS` when fees are charged)."""
+    fee_rows = (
+        plan_fees(run, rules, trigger.fee_step, rows, order_fees)
+        if trigger.fee_step is not None
+        else []
+    )
+    if size is None:
+        size = max(1, run.chunk_size // FEE_PARTS) if fee_rows else run.chunk_size
+    parts = []
+    for start in range(0, len(rows), size):
+        part = rows[start : start + size]
+        ids = {row.id for row in part}
+        charged = [fee for fee in fee_rows if fee["instalment_id"] in ids]
+        parts.append(_part(part, charged, run=run, trigger=trigger))
+    return parts
+
+
 def _prepare(
     rows: Sequence[Any], *, run: CountryDay, rules: ServicingRules, trigger: Trigger
-) -> _Prepared:
+) -> list[_Prepared]:
     order_fees = {row.order_id: int(row.order_fees) for row in rows}
     return _compute(rows, order_fees, run=run, rules=rules, trigger=trigger)
 
@@ -242,6 +265,7 @@ def _write(
 
 
 def _state(row: Any) -> tuple[Any, ...]:
+    """What a re-check compares: the instalment's id, due date and amounts."""
     return (row.id, row.due_date, row.amount, row.paid_amount, row.fee_amount)
 
 
@@ -331,13 +355,10 @@ def _apply(
             ids=changed_ids,
         )
         order_fees = fees_so_far(connection, {row.order_id for row in changed})
-        _write(
-            connection,
-            _compute(changed, order_fees, run=run, rules=rules, trigger=trigger),
-            run=run,
-            trigger=trigger,
-            due_date=due_date,
-        )
+        for part in _compute(
+            changed, order_fees, run=run, rules=rules, trigger=trigger, size=max(1, len(changed))
+        ):
+            _write(connection, part, run=run, trigger=trigger, due_date=due_date)
     return len(kept.rows) + len(changed_ids)
 
 
