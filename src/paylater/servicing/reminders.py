@@ -80,14 +80,9 @@ _ACTIVE_PAUSE = exists().where(
 
 
 @cache
-def _chunk_query(overdue: bool, paged: bool) -> Select[Any]:
-    """The chunk read, built once per shape (run through :mod:`paylater.fastsql`), with the
-    fees each row's order has been charged so far (for the caps)."""
-    charged = (
-        select(func.coalesce(func.sum(fees.c.amount), 0))
-        .where(fees.c.order_id == instalments.c.order_id)
-        .scalar_subquery()
-    )
+def _chunk_query(overdue: bool, paged: bool, with_fees: bool) -> Select[Any]:
+    """The chunk read, built once per shape (run through :mod:`paylater.fastsql`); ``with_fees``
+    adds what the fee rules need: the order's terms and the fees it was charged so far."""
     already = exists().where(
         notices.c.instalment_id == instalments.c.id,
         notices.c.kind == bindparam("kind"),
@@ -103,11 +98,7 @@ def _chunk_query(overdue: bool, paged: bool) -> Select[Any]:
             instalments.c.paid_amount,
             instalments.c.fee_amount,
             instalments.c.currency,
-            orders.c.fees_agreed,
-            orders.c.original_order_amount,
-            charged.label("order_fees"),
         )
-        .join(orders, orders.c.id == instalments.c.order_id)
         .where(
             instalments.c.status == "open",
             instalments.c.country == bindparam("country"),
@@ -128,6 +119,15 @@ def _chunk_query(overdue: bool, paged: bool) -> Select[Any]:
         )
     if paged:
         query = query.where(instalments.c.id > bindparam("after"))
+    if with_fees:
+        charged = (
+            select(func.coalesce(func.sum(fees.c.amount), 0))
+            .where(fees.c.order_id == instalments.c.order_id)
+            .scalar_subquery()
+        )
+        query = query.join(orders, orders.c.id == instalments.c.order_id).add_columns(
+            orders.c.fees_agreed, orders.c.original_order_amount, charged.label("order_fees")
+        )
     return query
 
 
@@ -149,7 +149,7 @@ def _select_chunk(
         "day": run.day,
         "after": after,
     }
-    query = _chunk_query(trigger.overdue, after is not None)
+    query = _chunk_query(trigger.overdue, after is not None, trigger.fee_step is not None)
     if ids is not None:  # the few rows that changed since they were read: no need to be fast
         return connection.execute(query.where(instalments.c.id.in_(ids)), values).all()
     return list(execute(connection, query, values).all())
@@ -241,7 +241,9 @@ def _compute(
 def _prepare(
     rows: Sequence[Any], *, run: CountryDay, rules: ServicingRules, trigger: Trigger
 ) -> list[_Prepared]:
-    order_fees = {row.order_id: int(row.order_fees) for row in rows}
+    order_fees = (
+        {row.order_id: int(row.order_fees) for row in rows} if trigger.fee_step is not None else {}
+    )
     return _compute(rows, order_fees, run=run, rules=rules, trigger=trigger)
 
 
