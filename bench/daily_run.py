@@ -7,8 +7,11 @@ around the run day, then:
 2. starts the API server on the same database and probes it at a steady rate (a separate
    process creating payment sessions, one request every 20 ms) to get its idle p50/p99;
 3. runs the whole Swedish day (pause expiry, autopay, reminders and fees, ageing) while the probe
-   keeps going, and prints instalments/s, the e-mails and fees it wrote, the longest chunk
-   transaction, and the API's p50/p99 during the run beside the idle ones.
+   keeps going, and prints instalments/s, the reminders and fees it wrote, the longest chunk
+   transaction, and the API's p50/p99 during the run beside the idle ones;
+4. runs the e-mail jobs the day queued (each renders, stores and sends a chunk's reminders; here
+   to the dev inbox, so no SMTP time is counted) as the worker would, with the probe still going,
+   and prints e-mails/s and the API's p99 meanwhile.
 
     .venv/bin/python bench/daily_run.py                      # SQLite, 1,000,000 instalments
     .venv/bin/python bench/daily_run.py --instalments 200000
@@ -36,12 +39,14 @@ from api_throughput import free_port, prepare, reset_postgres, start_server
 from paylater.config import Settings
 from paylater.db import Database
 from paylater.jobs.daily import CHUNK_SIZE, run_country_day
-from paylater.jobs.worker import load_handler_modules
+from paylater.jobs.models import jobs
+from paylater.jobs.worker import Worker, load_handler_modules
 from paylater.kit.clock import FixedClock
 from paylater.merchants.models import merchants
 from paylater.notifications.models import messages
 from paylater.sandbox.portfolio import Portfolio, create_portfolio
 from paylater.servicing.models import fees, notices
+from paylater.servicing.reminder_mail import SEND_REMINDERS
 
 RUN_DAY = date(2027, 3, 15)  # a Monday
 PROBE = Path(__file__).resolve().parent / "probe.py"
@@ -180,6 +185,23 @@ def main() -> None:
         elapsed = time.perf_counter() - started
         time.sleep(0.5)
         busy = stop_probe(probe, out_busy)
+
+        out_mail = folder / "mail.txt"
+        probe = start_probe(port, auth, out_mail)
+        time.sleep(1.0)
+        mailer = Worker(
+            database,
+            clock=clock,
+            settings=Settings(database_url=url),
+            kinds=(SEND_REMINDERS,),
+            schedule_daily=False,
+            batch_size=4,
+        )
+        started = time.perf_counter()
+        mailed = mailer.drain()
+        mail_elapsed = time.perf_counter() - started
+        time.sleep(0.5)
+        mailing = stop_probe(probe, out_mail)
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -192,11 +214,17 @@ def main() -> None:
             run(select(func.count()).select_from(fees)).scalar_one(),
         )
 
+    def send_jobs(connection: object) -> int:
+        run = connection.execute  # type: ignore[attr-defined]
+        query = select(func.count()).select_from(jobs).where(jobs.c.kind == SEND_REMINDERS)
+        return int(run(query).scalar_one())
+
     notice_count, message_count, fee_count = database.run(counts, readonly=True)
     print(
         f"daily run {RUN_DAY} (SE): {elapsed:.2f} s for {portfolio.instalments:,} open "
         f"instalments = {portfolio.instalments / elapsed:,.0f} instalments/s; "
-        f"{notice_count:,} reminders, {message_count:,} e-mails queued, {fee_count:,} fees; "
+        f"{notice_count:,} reminders ({database.run(send_jobs, readonly=True):,} e-mail jobs), "
+        f"{fee_count:,} fees; "
         f"{len(chunks)} chunks of {options.chunk_size} (write transactions): longest "
         f"{max(chunks, default=0) * 1000:.0f} ms, "
         f"median {statistics.median(chunks or [0]) * 1000:.0f} ms"
@@ -207,6 +235,13 @@ def main() -> None:
     print(
         f"merchant API busy:   p50 {busy_p50:.1f} ms, p99 {busy_p99:.1f} ms ({busy_n} requests)"
         f" → p99 ratio {busy_p99 / idle_p99:.2f}×"
+    )
+    mail_p50, mail_p99, mail_n = percentiles(mailing)
+    print(
+        f"e-mail jobs: {dict(mailed)} in {mail_elapsed:.2f} s, {message_count:,} e-mails rendered,"
+        f" stored and sent = {message_count / mail_elapsed:,.0f}/s; merchant API meanwhile:"
+        f" p50 {mail_p50:.1f} ms, p99 {mail_p99:.1f} ms ({mail_n} requests)"
+        f" → p99 ratio {mail_p99 / idle_p99:.2f}×"
     )
     second = time.perf_counter()
     run_country_day(

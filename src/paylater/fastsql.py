@@ -123,32 +123,36 @@ class _Plan:
     def parameters_many(
         self, rows: Sequence[Mapping[str, Any]]
     ) -> list[tuple[Any, ...] | dict[str, Any]]:
-        """:meth:`parameters` for many rows, converting each distinct value once per column
-        (bulk rows share most of their dates and timestamps)."""
-        converted: list[dict[tuple[type, Any], Any]] = [{} for _ in self.binds]
-        out_rows: list[tuple[Any, ...] | dict[str, Any]] = []
-        for values in rows:
-            out = []
-            for (name, processor, default), seen in zip(self.binds, converted, strict=True):
-                value = values.get(name, default)
-                if value is _MISSING:
-                    raise _Unsupported
-                if processor is not None:
-                    key = (type(value), value)
-                    try:
-                        value = seen[key]
-                    except KeyError:
-                        value = seen[key] = processor(value)
-                    except TypeError:  # unhashable (JSON documents)
-                        value = processor(value)
-                out.append(value)
-            if self.named:
-                out_rows.append(
-                    {bind[0]: value for bind, value in zip(self.binds, out, strict=True)}
-                )
-            else:
-                out_rows.append(tuple(out))
-        return out_rows
+        """:meth:`parameters` for many rows, a column at a time, converting each distinct value
+        once per column (bulk rows share most of their dates and timestamps)."""
+        if not self.binds:
+            return [{} if self.named else () for _ in rows]
+        columns: list[list[Any]] = []
+        for name, processor, default in self.binds:
+            column = [values.get(name, default) for values in rows]
+            if any(value is _MISSING for value in column):
+                raise _Unsupported
+            if processor is not None:
+                column = _converted(column, processor)
+            columns.append(column)
+        if self.named:
+            names = [bind[0] for bind in self.binds]
+            return [dict(zip(names, values, strict=True)) for values in zip(*columns, strict=True)]
+        return list(zip(*columns, strict=True))
+
+
+def _converted(column: list[Any], processor: Callable[[Any], Any]) -> list[Any]:
+    seen: dict[tuple[type, Any], Any] = {}
+    out = []
+    for value in column:
+        key = (type(value), value)
+        try:
+            out.append(seen[key])
+        except KeyError:
+            out.append(seen.setdefault(key, processor(value)))
+        except TypeError:  # unhashable (JSON documents)
+            out.append(processor(value))
+    return out
 
 
 class _Unsupported(Exception):

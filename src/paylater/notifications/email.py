@@ -375,18 +375,36 @@ def _unsent(connection: Connection, message_ids: Sequence[str]) -> list[Outgoing
     return [_outgoing(row) for row in rows]
 
 
+# A batch stamps its sent e-mails this many at a time (one small transaction each time): a crash
+# re-sends at most this many, with the same Message-ID.
+STAMP_GROUP = 25
+
+
 def _send_batch(emails: list[OutgoingEmail], context: JobContext) -> None:
+    delivered: list[str] = []
+
+    def stamp() -> None:
+        if delivered:
+            message_ids = list(delivered)
+            delivered.clear()
+            context.database.run(
+                partial(_stamp_sent_many, message_ids=message_ids, at=context.clock.now())
+            )
+
     def sent(email: OutgoingEmail) -> None:
-        context.database.run(
-            partial(_stamp_sent, message_id=email.message_id, at=context.clock.now())
-        )
+        delivered.append(email.message_id)
+        if len(delivered) >= STAMP_GROUP:
+            stamp()
 
     def refused(email: OutgoingEmail) -> None:
         context.database.run(
             partial(_send_alone, message_id=email.message_id, at=context.clock.now())
         )
 
-    sender_for(context.settings).send_many(emails, sent, refused)
+    try:
+        sender_for(context.settings).send_many(emails, sent, refused)
+    finally:
+        stamp()
 
 
 def send_stored(message_ids: Sequence[str], context: JobContext) -> None:
@@ -397,12 +415,20 @@ def send_stored(message_ids: Sequence[str], context: JobContext) -> None:
         _send_batch(emails, context)
 
 
+def _stamp_sent_many(connection: Connection, *, message_ids: list[str], at: datetime) -> None:
+    connection.execute(
+        update(messages)
+        .where(messages.c.id.in_(message_ids), messages.c.sent_at.is_(None))
+        .values(sent_at=at)
+    )
+
+
 class SendEmailBatch:
     """The ``email.send_batch`` job: the messages a bulk run queued together.
 
-    They go over one SMTP connection. Each e-mail is stamped as sent in its own small transaction
-    right after the server takes it, so a retry (after a failure or a crash) sends only what is
-    left. A recipient refused for good
+    They go over one SMTP connection. E-mails are stamped as sent in small groups as the server
+    takes them (see :data:`STAMP_GROUP`), so a retry (after a failure or a crash) sends only what
+    is left, give or take a group. A recipient refused for good
     gets its own ``email.send`` job, which fails visibly in ``paylater jobs list``, and the batch
     goes on.
     """

@@ -58,15 +58,16 @@ _ADD_FEE = (
 
 
 def fees_so_far(connection: Connection, order_ids: set[str]) -> dict[str, int]:
-    """The fees each order has been charged so far."""
+    """The fees each order has been charged so far (its instalments' ``fee_amount``, which only
+    ever grows, by a fee)."""
     if not order_ids:
         return {}
     return {
         order_id: int(total)
         for order_id, total in connection.execute(
-            select(fees.c.order_id, func.sum(fees.c.amount))
-            .where(fees.c.order_id.in_(sorted(order_ids)))
-            .group_by(fees.c.order_id)
+            select(instalments.c.order_id, func.sum(instalments.c.fee_amount))
+            .where(instalments.c.order_id.in_(sorted(order_ids)))
+            .group_by(instalments.c.order_id)
         ).all()
     }
 

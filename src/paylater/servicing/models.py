@@ -50,7 +50,7 @@ fees = Table(
     Column("day", Date, nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
     UniqueConstraint("instalment_id", "day", name="uq_fees_instalment_day"),
-    Index("ix_fees_order", "order_id"),
+    # No index by order: an order's fees so far are its instalments' ``fee_amount`` summed.
 )
 
 # A reported problem holds a purchase: no reminders or fees, its unpaid due dates moved.

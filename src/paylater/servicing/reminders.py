@@ -19,10 +19,11 @@ The e-mails themselves are rendered, stored and sent by the worker afterwards, o
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import cache, lru_cache, partial
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Connection, Date, Integer, Select, bindparam, exists, func, or_, select
@@ -34,7 +35,7 @@ from paylater.kit.ids import new_ordered_uuid
 from paylater.orders.models import orders
 from paylater.plans.calendar import add_business_days
 from paylater.servicing.fees import fees_so_far, plan_fees, write_fees
-from paylater.servicing.models import fees, notices, pauses
+from paylater.servicing.models import notices, pauses
 from paylater.servicing.reminder_mail import DUE, UPCOMING, queue_reminder_mail
 from paylater.servicing.rules import FeeStep, ServicingRules, servicing_rules
 
@@ -120,9 +121,10 @@ def _chunk_query(overdue: bool, paged: bool, with_fees: bool) -> Select[Any]:
     if paged:
         query = query.where(instalments.c.id > bindparam("after"))
     if with_fees:
+        order_instalments = instalments.alias("order_instalments")
         charged = (
-            select(func.coalesce(func.sum(fees.c.amount), 0))
-            .where(fees.c.order_id == instalments.c.order_id)
+            select(func.coalesce(func.sum(order_instalments.c.fee_amount), 0))
+            .where(order_instalments.c.order_id == instalments.c.order_id)
             .scalar_subquery()
         )
         query = query.join(orders, orders.c.id == instalments.c.order_id).add_columns(
@@ -183,19 +185,20 @@ def _part(
     rows: Sequence[Any], fee_rows: list[dict[str, Any]], *, run: CountryDay, trigger: Trigger
 ) -> _Prepared:
     charged = {fee["instalment_id"]: int(fee["amount"]) for fee in fee_rows}
+    kind, day, now = trigger.kind, run.day, run.now
     notice_rows: list[Mapping[str, Any]] = [
         {
-            "instalment_id": row.id,
-            "order_id": row.order_id,
-            "consumer_id": row.consumer_id,
-            "kind": trigger.kind,
-            "due_date": row.due_date,
-            "day": run.day,
-            "fee_amount": charged.get(row.id, 0),
+            "instalment_id": instalment_id,
+            "order_id": order_id,
+            "consumer_id": consumer_id,
+            "kind": kind,
+            "due_date": due_date,
+            "day": day,
+            "fee_amount": charged.get(instalment_id, 0),
             "message_id": new_ordered_uuid(),
-            "created_at": run.now,
+            "created_at": now,
         }
-        for row in rows
+        for instalment_id, order_id, consumer_id, due_date, *_rest in rows
     ]
     return _Prepared(
         rows,
@@ -266,9 +269,9 @@ def _write(
     )
 
 
-def _state(row: Any) -> tuple[Any, ...]:
-    """What a re-check compares: the instalment's id, due date and amounts."""
-    return (row.id, row.due_date, row.amount, row.paid_amount, row.fee_amount)
+# What a re-check compares: the instalment's id, due date and amounts, by their positions in
+# the chunk read (id, order, consumer, due date, amount, paid, fee, …).
+_state: Callable[[Any], tuple[Any, ...]] = itemgetter(0, 3, 4, 5, 6)
 
 
 @lru_cache(maxsize=32)
