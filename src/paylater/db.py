@@ -103,14 +103,17 @@ class WriteGate:
     SQLite makes a waiting writer poll (its busy handler sleeps up to 100 ms between tries), so
     a bulk job that commits chunk after chunk could keep a merchant request waiting for many
     chunks. Both sides therefore queue on an ``flock`` of a file beside the database before
-    ``BEGIN IMMEDIATE``: the kernel wakes a waiter as soon as the holder lets go, and the bulk
-    job pauses a moment after each chunk, so a request waits for one chunk at most. Every use
-    opens the file anew, so threads of one process exclude each other too. Other writers (the
-    worker's jobs, the CLI) keep to SQLite's own locking.
+    ``BEGIN IMMEDIATE``: the kernel wakes a waiter as soon as the holder lets go. A request that
+    finds the gate taken also leaves a marker file while it waits, and the bulk job, before its
+    next transaction, lets it through (:meth:`yield_to_waiters`) instead of racing it for the
+    lock, so a request waits for one chunk at most. Every use opens the file anew, so threads of
+    one process exclude each other too. Other writers (the worker's jobs, the CLI) keep to
+    SQLite's own locking.
     """
 
     def __init__(self, path: Path | None) -> None:
         self.path = path
+        self.waiting = Path(f"{path}-waiting") if path is not None else None
 
     def _open(self) -> int:
         assert self.path is not None
@@ -131,12 +134,34 @@ class WriteGate:
         try:
             fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
+            assert self.waiting is not None
+            self.waiting.touch()
             try:
                 await asyncio.to_thread(fcntl.flock, descriptor, fcntl.LOCK_EX)
             except BaseException:
                 os.close(descriptor)
                 raise
+            finally:
+                self.waiting.unlink(missing_ok=True)
         return _Held(descriptor)
+
+    def yield_to_waiters(self, longest: float = 0.05) -> None:
+        """Between a bulk job's transactions: while a request waits for the gate (up to
+        ``longest`` seconds), stay out of its way so that it gets the gate first."""
+        if self.waiting is None:
+            return
+        deadline = time.monotonic() + longest
+        while self._someone_waits() and time.monotonic() < deadline:
+            time.sleep(_WAITER_POLL_SECONDS)
+
+    def _someone_waits(self) -> bool:
+        assert self.waiting is not None
+        try:
+            marked = self.waiting.stat().st_mtime
+        except FileNotFoundError:
+            return False
+        # A marker older than any wait (its process died waiting) is ignored.
+        return time.time() - marked < _WRITE_WAIT_SECONDS
 
 
 def _set_synchronous(connection: Connection, level: str) -> None:
@@ -265,11 +290,14 @@ class Database:
         finally:
             connection.close()
 
-    def pause_for_writers(self) -> None:
-        """Called by long background work between its transactions: on SQLite, a short pause
-        lets a waiting writer (a merchant request) take the single write lock."""
+    def pause_for_writers(self, *, pause: bool = True) -> None:
+        """Called by long background work between its transactions: on SQLite, a waiting
+        merchant request goes first, then (``pause``) a short pause lets other writers, which
+        poll SQLite's lock, take it."""
         if self.is_sqlite:
-            time.sleep(_YIELD_SECONDS)
+            self.write_gate.yield_to_waiters()
+            if pause:
+                time.sleep(_YIELD_SECONDS)
 
     def dispose(self) -> None:
         self.engine.dispose()
@@ -281,6 +309,8 @@ _WRITE_WAIT_SECONDS = 10.0
 _WRITE_POLL_SECONDS = 0.0005
 # How long a background task pauses between its chunks so that a waiting writer gets in.
 _YIELD_SECONDS = 0.001
+# How often a bulk job looks whether the request it lets through has got the gate yet.
+_WAITER_POLL_SECONDS = 0.0002
 _CHECKPOINT_SECONDS = 1.0
 
 

@@ -387,8 +387,11 @@ def _send_batch(emails: list[OutgoingEmail], context: JobContext) -> None:
         if delivered:
             message_ids = list(delivered)
             delivered.clear()
+            # Redoable: the job's own completion, committed durably after the batch, makes these
+            # stamps durable too; a crash before it re-sends, as at-least-once allows.
             context.database.run(
-                partial(_stamp_sent_many, message_ids=message_ids, at=context.clock.now())
+                partial(_stamp_sent_many, message_ids=message_ids, at=context.clock.now()),
+                redoable=True,
             )
 
     def sent(email: OutgoingEmail) -> None:

@@ -148,7 +148,7 @@ class SendReminders:
         def store(connection: Connection) -> None:
             execute(connection, insert_ignoring_duplicates(connection, messages), loaded)
 
-        context.database.run(store)
+        context.database.run(store, redoable=True)  # a crash before the job is done redoes it
         send_stored([str(row["id"]) for row in loaded], context)
 
     def record(
