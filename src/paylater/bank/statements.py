@@ -30,7 +30,7 @@ from paylater.bank.camt import (
 from paylater.bank.models import bank_entries, bank_files
 from paylater.db import insert_ignoring_duplicates
 from paylater.fastsql import execute
-from paylater.kit.ids import new_uuid
+from paylater.kit.ids import new_ordered_uuid, new_uuid
 
 CHUNK = 2000
 Progress = Callable[[int], None]
@@ -180,7 +180,7 @@ def _import_chunk(
 ) -> None:
     rows: list[dict[str, Any]] = [
         {
-            "id": new_uuid(),
+            "id": new_ordered_uuid(),  # time-ordered: a large file appends to the index
             "identity": entry.identity(),
             "file_id": report.file_id,
             "account": entry.account[:34],
