@@ -4,6 +4,7 @@ the separation of merchant, operator and consumer sessions."""
 from __future__ import annotations
 
 import base64
+import re
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -21,7 +22,7 @@ from paylater.kit.clock import FixedClock
 from paylater.ledger.service import verify
 from paylater.notifications.webhook_models import webhook_events
 from tests.api.flows import capture, consumer, order_consumer, place_order, read_order, session_body
-from tests.backoffice.support import add_merchant_user, add_operator, log_in, post
+from tests.backoffice.support import add_merchant_user, add_operator, csrf, log_in, post
 from tests.bank.camtfiles import Tx, camt
 from tests.bank.conftest import AT, make_consumer, make_invoice
 from tests.bank.conftest import make_merchant as make_bank_merchant
@@ -306,3 +307,80 @@ def test_an_operator_extends_then_ends_a_reported_problems_pause(
     assert post(client, f"{page}/{report_id}/end", page).status_code == 403
     assert "No open report" in client.get(page).text
     assert sorted(r.action for r in _audit(database)) == ["problem.end", "problem.extend"]
+
+
+def _upload(client: TestClient, document: bytes, name: str = "camt054.xml") -> Any:
+    token = csrf(client, "/backoffice/bank")
+    return client.post(
+        "/backoffice/bank/import",
+        data={"csrf_token": token},
+        files={"file": (name, document, "application/xml")},
+        follow_redirects=False,
+    )
+
+
+def test_an_operator_imports_a_bank_file_from_the_back_office(
+    client: TestClient, database: Database, clock: FixedClock
+) -> None:
+    def work(connection: Connection) -> str:
+        shop = make_bank_merchant(connection)
+        invoice = make_invoice(
+            connection, shop, make_consumer(connection, "Marie", "Dupont"), [8990]
+        )
+        return reference_for_instalment(connection, invoice.instalment_ids[0], AT)
+
+    reference = database.run(work)
+    document = camt(
+        [
+            Tx(8990, reference=reference, payer="Marie Dupont", servicer_ref="T1"),
+            Tx(1234, payer="Somebody Else", servicer_ref="U1"),
+        ]
+    )
+    add_operator(database, clock, "ops@lender.example")
+    log_in(client, "backoffice", "ops@lender.example")
+    assert 'id="bank-import"' in client.get("/backoffice/bank").text
+
+    imported = _upload(client, document)
+    assert imported.status_code == 200, imported.text
+    assert "2 entries, 2 new" in imported.text
+    assert re.search(r"Applied to instalments</th><td[^>]*>1<", imported.text)
+    assert re.search(r"Unmatched \(in suspense\)</th><td[^>]*>1<", imported.text)
+    assert "Somebody Else" in client.get("/backoffice/bank").text
+
+    again = _upload(client, document)
+    assert again.status_code == 200 and "nothing changed" in again.text
+    assert [
+        (r.action, r.after["applied"], r.after["already_imported"]) for r in _audit(database)
+    ] == [
+        ("bank.import", 1, False),
+        ("bank.import", 0, True),
+    ]
+    assert database.run(verify).ok
+
+
+def test_a_bad_bank_file_or_a_forged_form_changes_nothing(
+    client: TestClient, database: Database, clock: FixedClock
+) -> None:
+    add_operator(database, clock, "ops@lender.example")
+    add_operator(database, clock, "viewer@lender.example", role="read_only")
+    log_in(client, "backoffice", "ops@lender.example")
+    hostile = (
+        b'<?xml version="1.0"?><!DOCTYPE d [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+        b"<Document>&x;</Document>"
+    )
+    refused_file = _upload(client, hostile, "evil.xml")
+    assert refused_file.status_code == 400
+    assert "Bank file refused" in refused_file.text and "root:" not in refused_file.text
+    forged = client.post(
+        "/backoffice/bank/import",
+        data={"csrf_token": "0" * 64},
+        files={"file": ("camt054.xml", camt([Tx(100, servicer_ref="F1")]), "application/xml")},
+        follow_redirects=False,
+    )
+    assert forged.status_code == 403
+    client.cookies.clear()
+    log_in(client, "backoffice", "viewer@lender.example")
+    viewer = _upload(client, camt([Tx(100, servicer_ref="V1")]))
+    assert viewer.status_code == 403
+    assert database.run(lambda c: bank.search_unmatched(c), readonly=True) == []
+    assert _audit(database) == []

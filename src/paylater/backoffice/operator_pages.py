@@ -8,15 +8,18 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+import anyio
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy import Connection, func, select
+from starlette.datastructures import UploadFile
 
 from paylater.backoffice import audit, lookup, problems, reviews
 from paylater.backoffice.accounts import OPERATOR, StaffUser
 from paylater.backoffice.pages import (
     error,
     form_data,
+    found,
     now,
     read,
     redirect,
@@ -27,8 +30,11 @@ from paylater.backoffice.pages import (
     write,
 )
 from paylater.bank import service as bank
+from paylater.bank.camt import BankFileError
 from paylater.bank.matching import OPEN_STATES
 from paylater.bank.models import bank_entries
+from paylater.bank.references import settings as bank_settings
+from paylater.bank.statements import ImportReport, import_file
 from paylater.collections.ageing import ageing
 from paylater.disputes import attachments as dispute_files
 from paylater.disputes import service as disputes
@@ -287,6 +293,45 @@ async def bank_return(entry_id: str, request: Request) -> Response:
         )
 
     return await _act(request, "/backoffice/bank", action)
+
+
+@router.post("/bank/import")
+async def bank_import(request: Request) -> Response:
+    """Import a camt.053, camt.054 or pain.002 file uploaded by an operator."""
+    user = await signed_in(request, OPERATOR)
+    if user is None:
+        return to_login(OPERATOR)
+    fields = await form_data(request)
+    if fields is None:
+        return refused(request)
+    if not user.can_act:
+        return error(request, 403, "Your role can view the back office but not act.", user)
+    upload = (await request.form()).get("file")
+    if not isinstance(upload, UploadFile) or not upload.filename:
+        return error(request, 400, "Choose a bank file (camt.053, camt.054 or pain.002).", user)
+    limit = bank_settings().max_upload_bytes
+    content = await upload.read(limit + 1)
+    if len(content) > limit:
+        return error(request, 413, f"The file is larger than the limit of {limit} bytes.", user)
+    name, moment = upload.filename[:255], now(request)
+    database = found(request).database
+
+    def work(connection: Connection) -> ImportReport:
+        report = import_file(
+            connection, content, at=moment, name=name, operator=user.email, max_bytes=limit
+        )
+        audit.record(
+            connection, user, "bank.import", "bank_file", report.file_id,
+            before={}, after=report.as_dict(), at=moment,
+        )  # fmt: skip
+        return report
+
+    try:
+        # Its own transaction in a thread: a large file must not hold up the API's writer.
+        report = await anyio.to_thread.run_sync(lambda: database.run(work))
+    except BankFileError as refusal:
+        return error(request, 400, f"Bank file refused: {refusal}", user)
+    return render(request, "operator/bank_import.html", {"user": user, "report": report})
 
 
 # --- the audit log ------------------------------------------------------------------------------
