@@ -14,10 +14,13 @@ from typer.testing import CliRunner
 
 from paylater.bank import service
 from paylater.bank.models import bank_audit, bank_entries, bank_files
+from paylater.bank.receipts import SEND_RECEIPTS
 from paylater.bank.references import reference_for_instalment
 from paylater.bank.statements import import_file
 from paylater.billing.models import instalments
+from paylater.config import Settings
 from paylater.db import Database
+from paylater.jobs.worker import Worker
 from paylater.kit.clock import FixedClock
 from paylater.kit.errors import InvalidOperation
 from paylater.kit.money import Money
@@ -66,7 +69,12 @@ def _import(database: Database, document: bytes, **kwargs: Any) -> Any:
 
 @pytest.mark.parametrize(("message", "version"), [("camt.054", "001.08"), ("camt.053", "001.02")])
 def test_exact_reference_is_applied_once(
-    database: Database, shop: str, message: str, version: str
+    database: Database,
+    shop: str,
+    message: str,
+    version: str,
+    clock: FixedClock,
+    settings: Settings,
 ) -> None:
     invoice, reference, _other, _ = _setup(database, shop)
     document = camt(
@@ -79,6 +87,11 @@ def test_exact_reference_is_applied_once(
     assert (report.new_entries, report.applied, report.unmatched) == (1, 1, 0)
     again = _import(database, document, name="day1.xml")
     assert again.already_imported and "already imported" in again.summary()
+    clock.set(AT)
+    mailer = Worker(
+        database, clock=clock, settings=settings, kinds=(SEND_RECEIPTS,), schedule_daily=False
+    )
+    assert mailer.drain() == {"done": 1}  # the chunk's "payment received" e-mails
 
     def check(connection: Connection) -> None:
         row = instalment_rows(connection, invoice.instalment_ids)[invoice.instalment_ids[0]]

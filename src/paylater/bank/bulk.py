@@ -6,28 +6,25 @@ known in advance (that instalment becomes paid, nothing becomes credit), so a wh
 applied with a few statements: the instalments and entries are updated with ``executemany``,
 finished plans are closed, one journal entry moves the chunk's money from suspense to the
 consumers' receivables (one posting per consumer), and the "payment received" e-mails are queued
-in one batch. Everything else goes through the one-by-one path.
+by one job (see :mod:`paylater.bank.receipts`). Everything else goes through the one-by-one
+path.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from datetime import datetime
-from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, select, update
 
 from paylater.bank import references
 from paylater.bank.models import bank_collections, bank_entries, payment_references
-from paylater.billing.messages import PAYMENT_RECEIVED
+from paylater.bank.receipts import queue_receipts
 from paylater.billing.models import instalments, payment_plans
-from paylater.consumers.models import consumers
 from paylater.fastsql import execute
 from paylater.kit.money import Money
 from paylater.ledger.service import AccountKind, Posting, account, post
-from paylater.notifications.consumer_mail import render
-from paylater.notifications.email import Draft, queue_emails
 from paylater.orders.models import orders
 
 _PAY_INSTALMENT = (
@@ -53,11 +50,6 @@ _CLOSE_PLAN = (
     .where(payment_plans.c.status == "active")
     .values(status="paid")
 )
-
-
-@lru_cache(maxsize=65536)
-def _shown(minor: int, currency: str, locale: str) -> str:
-    return Money(minor, currency).format(locale)
 
 
 def _reference(row: dict[str, Any]) -> str:
@@ -126,7 +118,7 @@ def apply_exact(connection: Connection, rows: list[dict[str, Any]], at: datetime
         query = query.with_for_update(of=instalments)
     for instalment in connection.execute(query):
         schedule[instalment.order_id].append(instalment)
-    chosen: list[tuple[dict[str, Any], Any, int]] = []
+    chosen: list[tuple[dict[str, Any], Any]] = []
     used: set[str] = set()
     for row in rows:
         typed = wanted.get(row["id"])
@@ -140,23 +132,22 @@ def apply_exact(connection: Connection, rows: list[dict[str, Any]], at: datetime
         if first.currency != row["currency"] or row["amount"] != first.amount - first.paid_amount:
             continue
         used.add(target.order_id)
-        rest = sum(i.amount - i.paid_amount for i in unpaid[1:])
-        chosen.append((row, first, rest))
+        chosen.append((row, first))
     if not chosen:
         return set()
-    execute(connection, _PAY_INSTALMENT, [{"b_id": first.id, "b_at": at} for _, first, _ in chosen])
+    execute(connection, _PAY_INSTALMENT, [{"b_id": first.id, "b_at": at} for _, first in chosen])
     execute(
         connection,
         _APPLY_ENTRY,
         [
             {"b_id": row["id"], "b_order": first.order_id, "b_instalment": first.id, "b_at": at}
-            for row, first, _ in chosen
+            for row, first in chosen
         ],
     )
-    paid = {first.id for _, first, _ in chosen}
+    paid = {first.id for _, first in chosen}
     finished = {
         first.plan_id
-        for _, first, _ in chosen
+        for _, first in chosen
         if not any(
             i.plan_id == first.plan_id and i.id not in paid and i.status == "open"
             for i in schedule[first.order_id]
@@ -164,8 +155,8 @@ def apply_exact(connection: Connection, rows: list[dict[str, Any]], at: datetime
     }
     _close_plans(connection, sorted(finished))
     _post(connection, chosen, at)
-    _mail(connection, chosen, at)
-    return {row["id"] for row, _, _ in chosen}
+    queue_receipts(connection, [row["id"] for row, _ in chosen], at=at)
+    return {row["id"] for row, _ in chosen}
 
 
 def _close_plans(connection: Connection, plan_ids: list[str]) -> None:
@@ -174,11 +165,9 @@ def _close_plans(connection: Connection, plan_ids: list[str]) -> None:
         execute(connection, _CLOSE_PLAN, [{"b_plan": plan_id} for plan_id in plan_ids])
 
 
-def _post(
-    connection: Connection, chosen: list[tuple[dict[str, Any], Any, int]], at: datetime
-) -> None:
+def _post(connection: Connection, chosen: list[tuple[dict[str, Any], Any]], at: datetime) -> None:
     per_consumer: dict[tuple[str, str], int] = defaultdict(int)
-    for row, first, _ in chosen:
+    for row, first in chosen:
         per_consumer[(first.consumer_id, row["currency"])] += int(row["amount"])
     totals: dict[str, int] = defaultdict(int)
     postings = []
@@ -200,42 +189,3 @@ def _post(
         memo=f"{len(chosen)} bank payments applied by reference",
         entry_postings=postings,
     )
-
-
-def _mail(
-    connection: Connection, chosen: list[tuple[dict[str, Any], Any, int]], at: datetime
-) -> None:
-    ids = sorted({first.consumer_id for _, first, _ in chosen})
-    people = {
-        p.id: p
-        for p in connection.execute(
-            select(
-                consumers.c.id, consumers.c.email, consumers.c.locale, consumers.c.given_name
-            ).where(consumers.c.id.in_(ids))
-        )
-    }
-    drafts = []
-    for row, first, rest in chosen:
-        person = people[first.consumer_id]
-        currency = row["currency"]
-        message = render(
-            PAYMENT_RECEIVED,
-            person.locale,
-            {
-                "name": person.given_name,
-                "amount": _shown(int(row["amount"]), currency, person.locale),
-                "order_ref": first.order_id[:8],
-                "outstanding": _shown(rest, currency, person.locale),
-            },
-        )
-        drafts.append(
-            Draft(
-                to=person.email,
-                subject=message.subject,
-                text=message.text,
-                kind=PAYMENT_RECEIVED,
-                locale=person.locale,
-                consumer_id=first.consumer_id,
-            )
-        )
-    queue_emails(connection, drafts, at=at)

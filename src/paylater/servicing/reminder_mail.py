@@ -21,17 +21,11 @@ from sqlalchemy import Connection, and_, select
 
 from paylater.billing.models import instalments
 from paylater.consumers.models import consumers
-from paylater.db import insert_ignoring_duplicates
-from paylater.fastsql import execute
-from paylater.jobs import JobContext, enqueue, register_external
+from paylater.jobs import enqueue, register_external
 from paylater.kit.money import Money
+from paylater.notifications.composed import Composed, ComposedEmails
 from paylater.notifications.consumer_mail import render
-from paylater.notifications.email import (
-    EMAIL_MAX_ATTEMPTS,
-    Draft,
-    message_rows,
-    send_stored,
-)
+from paylater.notifications.email import EMAIL_MAX_ATTEMPTS, Draft
 from paylater.notifications.models import messages
 from paylater.servicing import messages as kinds
 from paylater.servicing.models import notices
@@ -128,33 +122,14 @@ def _unsent(connection: Connection, payload: dict[str, Any]) -> list[Any]:
     ]
 
 
-class SendReminders:
+class SendReminders(ComposedEmails):
     """The ``servicing.send_reminders`` job: render a chunk's reminders, store them, send them."""
 
-    def load(
-        self, connection: Connection, payload: Any, context: JobContext
-    ) -> list[dict[str, Any]] | None:
-        rows = _unsent(connection, payload)
-        if not rows:
-            return None
-        drafted = message_rows(
-            [_draft(row) for row in rows],
-            at=rows[0].created_at,
-            ids=[row.message_id for row in rows],
-        )
-        return drafted
-
-    def perform(self, loaded: list[dict[str, Any]], context: JobContext) -> None:
-        def store(connection: Connection) -> None:
-            execute(connection, insert_ignoring_duplicates(connection, messages), loaded)
-
-        context.database.run(store, redoable=True)  # a crash before the job is done redoes it
-        send_stored([str(row["id"]) for row in loaded], context)
-
-    def record(
-        self, connection: Connection, loaded: list[dict[str, Any]], context: JobContext
-    ) -> None:
-        return None
+    def compose(self, connection: Connection, payload: Any) -> list[Composed]:
+        return [
+            Composed(row.message_id, row.created_at, _draft(row))
+            for row in _unsent(connection, payload)
+        ]
 
 
 register_external(SEND_REMINDERS, SendReminders())
