@@ -21,10 +21,10 @@ from email.utils import format_datetime, parseaddr
 from functools import partial
 from typing import Any, Protocol
 
-from sqlalchemy import Connection, Engine, select, update
+from sqlalchemy import Connection, select, update
 
 from paylater.config import Settings
-from paylater.fastsql import BoundRows, bind_rows, execute, execute_bound
+from paylater.fastsql import execute
 from paylater.jobs import JobContext, PermanentFailure, enqueue, register_external
 from paylater.kit.errors import BadValue
 from paylater.kit.ids import new_ordered_uuid
@@ -270,40 +270,27 @@ def message_rows(
     ]
 
 
-def bind_messages(engine: Engine, rows: list[dict[str, Any]]) -> BoundRows:
-    """``messages`` rows converted for the driver ahead of :func:`insert_messages`."""
-    return bind_rows(engine, _INSERT_MESSAGE, list(rows))
-
-
-def insert_messages(
-    connection: Connection,
-    rows: list[dict[str, Any]] | BoundRows,
-    *,
-    at: datetime,
-) -> None:
+def insert_messages(connection: Connection, rows: list[dict[str, Any]], *, at: datetime) -> None:
     """Write ``messages`` rows and one ``email.send_batch`` job that sends them all."""
-    listed = rows.rows if isinstance(rows, BoundRows) else rows
-    if not listed:
+    if not rows:
         return
     enqueue(
         connection,
         SEND_EMAIL_BATCH,
-        {"message_ids": [row["id"] for row in listed]},
+        {"message_ids": [row["id"] for row in rows]},
         run_at=at,
         max_attempts=EMAIL_MAX_ATTEMPTS,
     )
-    if isinstance(rows, BoundRows):
-        execute_bound(connection, rows)
-    else:
-        execute(connection, _INSERT_MESSAGE, rows)
+    execute(connection, _INSERT_MESSAGE, rows)
 
 
 def queue_emails(connection: Connection, drafts: Sequence[Draft], *, at: datetime) -> list[str]:
     """Queue many e-mails in the caller's transaction: one multi-row insert of messages and one
     ``email.send_batch`` job that sends them all.
 
-    For callers that deduplicate themselves (the daily reminders keep one notice row per
-    instalment, kind and due date), so no job dedupe key is set. Returns the message ids.
+    For callers that deduplicate themselves, so no job dedupe key is set. Returns the message
+    ids. (Bulk work that should not render its e-mails at all queues a job that composes them
+    when it runs: see :mod:`paylater.notifications.composed`.)
     """
     rows = message_rows(drafts, at=at)
     insert_messages(connection, rows, at=at)
