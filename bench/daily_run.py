@@ -90,7 +90,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--instalments", type=int, default=1_000_000)
     parser.add_argument("--database-url", default=None)
-    parser.add_argument("--probe-seconds", type=float, default=8.0)
+    parser.add_argument("--probe-seconds", type=float, default=15.0)
     parser.add_argument("--chunk-size", type=int, default=CHUNK_SIZE)
     parser.add_argument(
         "--template",
