@@ -1,6 +1,6 @@
 """Reconciliation benchmark: a camt.054 with N credit entries against N open instalments.
 
-    .venv/bin/python bench/reconcile.py --entries 1000000 [--database URL] [--workdir DIR]
+    .venv/bin/python bench/reconcile.py --entries 1000000 [--database URL] [--workdir DIR] [--reuse]
 
 Sets up N one-instalment orders (with their payment references) in a fresh database and writes a
 camt.054.001.08 whose every entry pays one instalment by its RF reference. Then, each phase in its
@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -308,6 +309,11 @@ def main() -> None:
     parser.add_argument("--database", default="")
     parser.add_argument("--workdir", default="")
     parser.add_argument("--phase", default="all", choices=["all", "setup", "parse", "import"])
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="keep a copy of the set-up SQLite database in --workdir and start from it next time",
+    )
     args = parser.parse_args()
     workdir = Path(args.workdir or tempfile.mkdtemp(prefix="reconcile-"))
     workdir.mkdir(parents=True, exist_ok=True)
@@ -325,7 +331,15 @@ def main() -> None:
     me = [sys.executable, __file__, "--entries", str(args.entries), "--workdir", str(workdir)]
     me += ["--database", url]
     started = time.perf_counter()
-    subprocess.run([*me, "--phase", "setup"], check=True)
+    saved = workdir / f"setup-{args.entries}.db"
+    if args.reuse and not args.database and saved.exists() and camt_path.exists():
+        shutil.copyfile(saved, workdir / "bench.db")
+    else:
+        for stale in workdir.glob("bench.db*"):
+            stale.unlink()
+        subprocess.run([*me, "--phase", "setup"], check=True)
+        if args.reuse and not args.database:
+            shutil.copyfile(workdir / "bench.db", saved)
     print(
         f"setup: {args.entries} open instalments and the file in "
         f"{time.perf_counter() - started:.0f} s;"

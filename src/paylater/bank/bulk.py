@@ -3,23 +3,37 @@
 Most entries of a bank file carry the exact reference of the instalment due next on its order and
 its exact amount. For those, the effect of :func:`paylater.billing.service.record_payment` is
 known in advance (that instalment becomes paid, nothing becomes credit), so a whole chunk is
-applied with a few statements: the instalments and entries are updated with ``executemany``,
-finished plans are closed, one journal entry moves the chunk's money from suspense to the
-consumers' receivables (one posting per consumer), and the "payment received" e-mails are queued
-by one job (see :mod:`paylater.bank.receipts`). Everything else goes through the one-by-one
-path.
+applied with a few statements: the chunk's schedules are read with one query before its entries
+are stored, so those entries are inserted already applied (:func:`choose_exact`); then the
+instalments are updated with ``executemany``, finished plans are closed, one journal entry moves
+the chunk's money from suspense to the consumers' receivables (one posting per consumer), and the
+"payment received" e-mails are queued by one job (see :mod:`paylater.bank.receipts`)
+(:func:`apply_exact`). Everything else goes through the one-by-one path.
 """
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from functools import lru_cache
+from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, bindparam, select, update
+from sqlalchemy import (
+    ARRAY,
+    Connection,
+    String,
+    any_,
+    bindparam,
+    func,
+    literal_column,
+    select,
+    update,
+)
 
 from paylater.bank import references
-from paylater.bank.models import bank_collections, bank_entries, payment_references
+from paylater.bank.models import bank_collections, payment_references
 from paylater.bank.receipts import queue_receipts
 from paylater.billing.models import instalments, payment_plans
 from paylater.fastsql import execute
@@ -32,18 +46,6 @@ _PAY_INSTALMENT = (
     .where(instalments.c.id == bindparam("b_id"))
     .values(paid_amount=instalments.c.amount, status="paid", paid_at=bindparam("b_at"))
 )
-_APPLY_ENTRY = (
-    update(bank_entries)
-    .where(bank_entries.c.id == bindparam("b_id"))
-    .values(
-        state="applied",
-        order_id=bindparam("b_order"),
-        instalment_id=bindparam("b_instalment"),
-        applied_amount=bank_entries.c.amount,
-        updated_at=bindparam("b_at"),
-    )
-)
-
 _CLOSE_PLAN = (
     update(payment_plans)
     .where(payment_plans.c.id == bindparam("b_plan"))
@@ -58,9 +60,85 @@ def _reference(row: dict[str, Any]) -> str:
     return references.find_in_text(str(row["unstructured"] or ""))
 
 
-def apply_exact(connection: Connection, rows: list[dict[str, Any]], at: datetime) -> set[str]:
-    """Apply the new entries of ``rows`` that pay their referenced instalment exactly; returns
-    the ids of the entries applied."""
+class _Scheduled(NamedTuple):
+    """An instalment of an order one of a chunk's references belongs to."""
+
+    reference: str  # the reference that listed it
+    target: str  # the instalment that reference is for
+    id: str
+    plan_id: str
+    order_id: str
+    consumer_id: str
+    amount: int
+    paid_amount: int
+    currency: str
+    status: str
+
+
+@dataclass(slots=True)
+class Exact:
+    """The entries of a chunk that pay their referenced instalment exactly (``chosen``: entry row
+    and instalment), with the schedules of their orders."""
+
+    chosen: list[tuple[dict[str, Any], _Scheduled]] = field(default_factory=list)
+    schedule: dict[str, list[_Scheduled]] = field(default_factory=dict)
+
+    def stored(self, ids: set[str]) -> Exact:
+        """Only the entries among ``ids`` (the others turned out to be known already)."""
+        return Exact([pair for pair in self.chosen if pair[0]["id"] in ids], self.schedule)
+
+
+@lru_cache(maxsize=4)
+def _queries(dialect: str) -> tuple[Any, Any]:
+    """The schedules of the orders of a list of references (``b_refs``), and the lock on those
+    orders taken first on PostgreSQL."""
+    if dialect == "postgresql":
+        wanted: Any = payment_references.c.reference == any_(
+            bindparam("b_refs", type_=ARRAY(String))
+        )
+    else:  # SQLite: a JSON array, whatever its length (no limit on bound variables)
+        wanted = payment_references.c.reference.in_(
+            select(literal_column("value")).select_from(func.json_each(bindparam("b_refs")))
+        )
+    lock = (
+        select(orders.c.id)
+        .join(payment_references, payment_references.c.order_id == orders.c.id)
+        .where(wanted)
+        .order_by(orders.c.id)
+        .with_for_update(of=orders)
+    )
+    schedules = (
+        select(
+            payment_references.c.reference,
+            payment_references.c.instalment_id.label("target"),
+            instalments.c.id,
+            instalments.c.plan_id,
+            instalments.c.order_id,
+            instalments.c.consumer_id,
+            instalments.c.amount,
+            instalments.c.paid_amount,
+            instalments.c.currency,
+            instalments.c.status,
+        )
+        .join(instalments, instalments.c.order_id == payment_references.c.order_id)
+        .join(payment_plans, payment_plans.c.id == instalments.c.plan_id)
+        .where(wanted)
+        .order_by(
+            payment_references.c.reference,
+            payment_plans.c.created_at,
+            payment_plans.c.id,
+            instalments.c.seq,
+        )
+    )
+    if dialect == "postgresql":
+        schedules = schedules.with_for_update(of=instalments)
+    return lock, schedules
+
+
+def choose_exact(connection: Connection, rows: list[dict[str, Any]]) -> Exact:
+    """Find the entries of ``rows`` (not yet stored) that pay their referenced instalment exactly,
+    and mark their rows applied to it (with the orders locked on PostgreSQL); at most one per
+    order. :func:`apply_exact` then applies those that were stored."""
     ends = [row["end_to_end_id"] for row in rows if row["end_to_end_id"]]
     collected = set()
     if ends:  # direct-debit collections are settled one by one
@@ -77,80 +155,59 @@ def apply_exact(connection: Connection, rows: list[dict[str, Any]], at: datetime
         if given and references.is_valid(given):
             wanted[row["id"]] = given
     if not wanted:
-        return set()
-    targets = {
-        r.reference: r
-        for r in connection.execute(
-            select(
-                payment_references.c.reference,
-                payment_references.c.instalment_id,
-                payment_references.c.order_id,
-            ).where(payment_references.c.reference.in_(set(wanted.values())))
-        )
-    }
-    order_ids = sorted({t.order_id for t in targets.values()})
-    if not order_ids:
-        return set()
-    if connection.dialect.name == "postgresql":
-        connection.execute(
-            select(orders.c.id)
-            .where(orders.c.id.in_(order_ids))
-            .order_by(orders.c.id)
-            .with_for_update()
-        )
-    schedule: dict[str, list[Any]] = defaultdict(list)
-    query = (
-        select(
-            instalments.c.id,
-            instalments.c.plan_id,
-            instalments.c.order_id,
-            instalments.c.consumer_id,
-            instalments.c.amount,
-            instalments.c.paid_amount,
-            instalments.c.currency,
-            instalments.c.status,
-        )
-        .join(payment_plans, payment_plans.c.id == instalments.c.plan_id)
-        .where(instalments.c.order_id.in_(order_ids))
-        .order_by(payment_plans.c.created_at, payment_plans.c.id, instalments.c.seq)
-    )
-    if connection.dialect.name == "postgresql":
-        query = query.with_for_update(of=instalments)
-    for instalment in connection.execute(query):
-        schedule[instalment.order_id].append(instalment)
-    chosen: list[tuple[dict[str, Any], Any]] = []
+        return Exact()
+    dialect = connection.dialect.name
+    lock, schedules = _queries(dialect)
+    typed = sorted(set(wanted.values()))
+    values: Any = typed if dialect == "postgresql" else json.dumps(typed)
+    if dialect == "postgresql":
+        execute(connection, lock, {"b_refs": values})
+    targets: dict[str, _Scheduled] = {}  # reference -> its instalment (target) and order
+    schedule: dict[str, list[_Scheduled]] = {}
+    listed_by: dict[str, str] = {}  # order -> the reference whose rows list its schedule
+    for found in execute(connection, schedules, {"b_refs": values}).all():
+        instalment = _Scheduled._make(found)
+        reference = instalment.reference
+        targets.setdefault(reference, instalment)
+        if listed_by.setdefault(instalment.order_id, reference) == reference:
+            schedule.setdefault(instalment.order_id, []).append(instalment)
+    chosen: list[tuple[dict[str, Any], _Scheduled]] = []
     used: set[str] = set()
     for row in rows:
-        typed = wanted.get(row["id"])
-        target = targets.get(typed) if typed else None
+        paying = wanted.get(row["id"])
+        target = targets.get(paying) if paying else None
         if target is None or target.order_id in used:
             continue
         unpaid = [i for i in schedule[target.order_id] if i.amount > i.paid_amount]
-        if not unpaid or unpaid[0].id != target.instalment_id:
+        if not unpaid or unpaid[0].id != target.target:
             continue
         first = unpaid[0]
         if first.currency != row["currency"] or row["amount"] != first.amount - first.paid_amount:
             continue
         used.add(target.order_id)
         chosen.append((row, first))
+        row["state"] = "applied"
+        row["order_id"] = first.order_id
+        row["instalment_id"] = first.id
+        row["applied_amount"] = row["amount"]
+    return Exact(chosen, schedule)
+
+
+def apply_exact(connection: Connection, exact: Exact, at: datetime) -> set[str]:
+    """Pay the instalments of the entries chosen by :func:`choose_exact`, now stored as applied:
+    close the plans they finish, post the money and queue the receipts. Returns the entries'
+    ids."""
+    chosen = exact.chosen
     if not chosen:
         return set()
     execute(connection, _PAY_INSTALMENT, [{"b_id": first.id, "b_at": at} for _, first in chosen])
-    execute(
-        connection,
-        _APPLY_ENTRY,
-        [
-            {"b_id": row["id"], "b_order": first.order_id, "b_instalment": first.id, "b_at": at}
-            for row, first in chosen
-        ],
-    )
     paid = {first.id for _, first in chosen}
     finished = {
         first.plan_id
         for _, first in chosen
         if not any(
             i.plan_id == first.plan_id and i.id not in paid and i.status == "open"
-            for i in schedule[first.order_id]
+            for i in exact.schedule[first.order_id]
         )
     }
     _close_plans(connection, sorted(finished))

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
-from typing import IO, Any
+from typing import IO, Any, NamedTuple
 
 from lxml import etree
 
@@ -58,6 +58,9 @@ _TX_FIELDS = (
 )
 
 
+_NO_DETAILS = [""] * len(_TX_FIELDS)
+
+
 @lru_cache(maxsize=32)
 def _extractors(namespace: str) -> tuple[etree.XPath, etree.XPath]:
     def compiled(fields: tuple[str, ...]) -> etree.XPath:
@@ -82,8 +85,7 @@ class HostileFile(BankFileError):
     pass
 
 
-@dataclass(slots=True)
-class CamtEntry:
+class CamtEntry(NamedTuple):
     """One booked transaction (an entry, or one transaction detail of a batched entry)."""
 
     account: str
@@ -183,6 +185,7 @@ class MessageReader:
         self.version = ""
         self._ns = ""
         self._containers: set[str] = set()
+        self._details: tuple[str, str] = ("", "")
         self._ntry_fields: Any = None
         self._tx_fields: Any = None
 
@@ -244,6 +247,7 @@ class MessageReader:
         self.message, self.version = found.group(1), f"001.{found.group(2)}"
         self._ns = namespace
         self._containers = {self._q("Stmt"), self._q("Ntfctn"), self._q("Rpt")}
+        self._details = (self._q("NtryDtls"), self._q("TxDtls"))
         self._ntry_fields, self._tx_fields = _extractors(namespace)
 
     def _q(self, path: str) -> str:
@@ -254,7 +258,7 @@ class MessageReader:
         order."""
         account = ""
         for _event, element in self._events(("{*}Acct", "{*}Ntry", "{*}TxInfAndSts")):
-            name = etree.QName(element).localname
+            name = element.tag.rpartition("}")[2]
             if self.message == "pain.002":
                 if name == "TxInfAndSts":
                     _check_entities(element)
@@ -280,7 +284,7 @@ class MessageReader:
         fields = self._ntry_fields(ntry).split("\t")
         amount, currency, direction, status, booked, servicer_ref, entry_ref, reversal = fields[:8]
         count = int(float(fields[8] or 0))
-        money = _money(amount, currency)
+        minor, currency = _money(amount, currency)
         if direction not in ("CRDT", "DBIT"):
             raise BankFileError(f"an entry has no valid CdtDbtInd: {direction!r}")
         if status not in _STATUS_CODES:
@@ -288,13 +292,12 @@ class MessageReader:
         booking_date = _date(booked)
         details: list[Any] = [None]
         if count:
+            block_tag, tx_tag = self._details
             details = [
-                tx
-                for block in ntry.iterchildren(self._q("NtryDtls"))
-                for tx in block.iterchildren(self._q("TxDtls"))
+                tx for block in ntry.iterchildren(block_tag) for tx in block.iterchildren(tx_tag)
             ]
         for index, tx in enumerate(details):
-            values = self._tx_fields(tx).split("\t") if tx is not None else [""] * 12
+            values = self._tx_fields(tx).split("\t") if tx is not None else _NO_DETAILS
             (
                 tx_ref,
                 end_to_end,
@@ -311,28 +314,28 @@ class MessageReader:
             ) = values
             if count > 1:
                 if tx_amount:
-                    money = _money(tx_amount, tx_currency)
+                    minor, currency = _money(tx_amount, tx_currency)
                 elif detail_amount:
-                    money = _money(detail_amount, detail_currency)
+                    minor, currency = _money(detail_amount, detail_currency)
                 else:
                     raise BankFileError("a batched entry's transaction has no amount")
             yield CamtEntry(
-                account=account,
-                amount=money.minor,
-                currency=money.currency,
-                direction=direction,
-                status=status,
-                booking_date=booking_date,
-                servicer_ref=servicer_ref[:140],
-                entry_ref=entry_ref[:35],
-                tx_index=index,
-                tx_servicer_ref=tx_ref[:140],
-                end_to_end_id=_clean_id(end_to_end[:35]),
-                reference=reference[:35],
-                unstructured=f"{text1} {text2}".strip()[:500],
-                payer_name=(name_v2 or name_v8)[:140],
-                return_reason=reason[:4],
-                reversal=reversal.lower() == "true",
+                account,
+                minor,
+                currency,
+                direction,
+                status,
+                booking_date,
+                servicer_ref[:140],
+                entry_ref[:35],
+                index,
+                tx_ref[:140],
+                _clean_id(end_to_end[:35]),
+                reference[:35],
+                f"{text1} {text2}".strip()[:500] if text1 or text2 else "",
+                (name_v2 or name_v8)[:140],
+                reason[:4],
+                reversal.lower() == "true",
             )
 
 
@@ -371,13 +374,14 @@ def _exponent(currency: str) -> int:
         raise BankFileError(f"bad amount currency {currency!r}") from error
 
 
-def _money(text: str, currency: str) -> Money:
+def _money(text: str, currency: str) -> tuple[int, str]:
+    """An amount in minor units of ``currency`` (ISO 4217), from its decimal text."""
     digits = _exponent(currency)
     found = _AMOUNT.match(text)
     if found is None or len(found.group(2) or "") > digits:
         raise BankFileError(f"bad amount {text!r} {currency!r}")
     fraction = (found.group(2) or "").ljust(digits, "0")
-    return Money(int(found.group(1)) * 10**digits + int(fraction or 0), currency)
+    return int(found.group(1)) * 10**digits + int(fraction or 0), currency
 
 
 def _date(text: str | None) -> date | None:

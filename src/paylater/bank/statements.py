@@ -178,11 +178,12 @@ def _initial_state(entry: CamtEntry) -> str:
 def _import_chunk(
     connection: Connection, chunk: list[CamtEntry], report: ImportReport, at: datetime
 ) -> None:
+    file_id = report.file_id
     rows: list[dict[str, Any]] = [
         {
             "id": new_ordered_uuid(),  # time-ordered: a large file appends to the index
             "identity": entry.identity(),
-            "file_id": report.file_id,
+            "file_id": file_id,
             "account": entry.account[:34],
             "amount": entry.amount,
             "currency": entry.currency,
@@ -205,22 +206,31 @@ def _import_chunk(
         for entry in chunk
     ]
     report.entries += len(rows)
-    execute(connection, insert_ignoring_duplicates(connection, bank_entries), rows)
-    ids = [row["id"] for row in rows]
-    stored = set(
-        connection.execute(select(bank_entries.c.id).where(bank_entries.c.id.in_(ids))).scalars()
-    )
-    new = [(row, entry) for row, entry in zip(rows, chunk, strict=True) if row["id"] in stored]
+    received = [row["state"] == "unmatched" for row in rows]
+    # Entries that pay their instalment exactly are stored applied; only those stored (not known
+    # from an earlier file) are applied.
+    exact = bulk.choose_exact(connection, rows)
+    inserted = execute(connection, insert_ignoring_duplicates(connection, bank_entries), rows)
+    new = list(zip(rows, chunk, received, strict=True))
+    if inserted.rowcount != len(rows):
+        ids = [row["id"] for row in rows]
+        stored = set(
+            connection.execute(
+                select(bank_entries.c.id).where(bank_entries.c.id.in_(ids))
+            ).scalars()
+        )
+        new = [item for item in new if item[0]["id"] in stored]
+        exact = exact.stored(stored)
     report.new_entries += len(new)
     report.duplicates += len(rows) - len(new)
     totals: dict[str, int] = {}
-    for row, _entry in new:
-        if row["state"] == "unmatched":
+    for row, _entry, unmatched in new:
+        if unmatched:
             totals[row["currency"]] = totals.get(row["currency"], 0) + row["amount"]
-    matching.to_suspense(connection, reference=report.file_id, totals=totals, at=at)
-    done = bulk.apply_exact(connection, [row for row, _entry in new], at)
+    matching.to_suspense(connection, reference=file_id, totals=totals, at=at)
+    done = bulk.apply_exact(connection, exact, at)
     report.applied += len(done)
-    for row, entry in new:
+    for row, entry, _unmatched in new:
         if row["id"] not in done:
             _match(connection, row, entry, report, at)
 
