@@ -126,6 +126,20 @@ def start_server(
     raise SystemExit("server did not start")
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process and its direct children (the API workers)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if stat.parent.name == str(pid) or fields[1] == str(pid):
+            total += (int(fields[11]) + int(fields[12])) / ticks
+    return total
+
+
 def run_wrk(port: int, connections: int, seconds: int, auth: str, pin: bool) -> dict[str, int]:
     command = [
         "wrk",
@@ -190,17 +204,20 @@ def main() -> None:
             run_wrk(port, 4, 3, auth, pin)  # warm-up: imports, caches, page cache
             print(
                 f"{'conns':>5} {'req/s':>8} {'flows/s':>8} {'p50 ms':>7} {'p90 ms':>7} "
-                f"{'p99 ms':>7} {'max ms':>7} {'non-2xx':>7} {'sock err':>8}"
+                f"{'p99 ms':>7} {'max ms':>7} {'non-2xx':>7} {'sock err':>8} "
+                f"{'server CPU ms/req':>17}"
             )
             for connections in (int(c) for c in args.connections.split(",")):
+                cpu_before = cpu_seconds(server.pid)
                 result = run_wrk(port, connections, args.duration, auth, pin)
+                cpu_per_request = (cpu_seconds(server.pid) - cpu_before) / result["requests"]
                 seconds = result["duration_us"] / 1e6
                 print(
                     f"{connections:>5} {result['requests'] / seconds:>8,.0f} "
                     f"{result['flows'] / seconds:>8,.0f} {result['p50_us'] / 1000:>7.2f} "
                     f"{result['p90_us'] / 1000:>7.2f} {result['p99_us'] / 1000:>7.2f} "
                     f"{result['max_us'] / 1000:>7.1f} {result['non2xx']:>7} "
-                    f"{result['errors']:>8}"
+                    f"{result['errors']:>8} {cpu_per_request * 1000:>17.3f}"
                 )
         finally:
             server.terminate()

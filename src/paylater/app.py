@@ -14,6 +14,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from paylater import __version__
+from paylater.api.fastpath import DirectRoutes, direct_routes
 from paylater.api.http import Services, domain_error_response, error_body, json_response
 from paylater.backoffice.routes import router as backoffice_router
 from paylater.bank.routes import router as bank_router
@@ -87,6 +88,8 @@ def create_app(
     )
     app.state.services = Services(settings=settings, database=database, clock=clock)
 
+    direct = [checkout_router, orders_router, *([sandbox_router] if settings.sandbox else [])]
+    app.add_middleware(DirectRoutes, routes=direct_routes(direct))
     app.add_middleware(RefuseNulInPath)
 
     @app.exception_handler(DomainError)
@@ -104,8 +107,12 @@ def create_app(
         )
         return json_response(error_body(code, [str(error.detail)]), error.status_code)
 
+    # Starlette matches routes in order: the merchant API's hot paths come first, the pages
+    # (many routes, nested routers) last.
     app.include_router(checkout_router)
     app.include_router(orders_router)
+    if settings.sandbox:
+        app.include_router(sandbox_router)
     app.include_router(merchants_router)
     app.include_router(webhooks_router)
     app.include_router(servicing_router)
@@ -116,8 +123,6 @@ def create_app(
     app.include_router(disputes_router)
     app.include_router(web_router)
     app.include_router(backoffice_router)
-    if settings.sandbox:
-        app.include_router(sandbox_router)
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
