@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import io
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Generator, Iterator
+from contextlib import closing, contextmanager
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
@@ -19,14 +19,8 @@ from typing import IO, Any
 
 from sqlalchemy import Connection, insert, select, update
 
-from paylater.bank import bulk, directdebit, matching
-from paylater.bank.camt import (
-    DEFAULT_MAX_BYTES,
-    CamtEntry,
-    FileTooLarge,
-    MessageReader,
-    StatusReport,
-)
+from paylater.bank import bulk, directdebit, matching, reading
+from paylater.bank.camt import DEFAULT_MAX_BYTES, CamtEntry, FileTooLarge, StatusReport
 from paylater.bank.models import bank_entries, bank_files
 from paylater.db import insert_ignoring_duplicates
 from paylater.fastsql import execute
@@ -87,6 +81,16 @@ def digest(source: bytes | Path, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
     return sha.hexdigest()
 
 
+def _batches(
+    source: bytes | Path, max_bytes: int, parallel: bool
+) -> Generator[reading.Batch, None, None]:
+    if parallel and isinstance(source, Path):
+        yield from reading.batches_from_process(source, max_bytes, CHUNK)
+    else:
+        with _open(source) as handle:
+            yield from reading.batches(handle, max_bytes, CHUNK)
+
+
 def import_file(
     connection: Connection,
     source: bytes | Path,
@@ -96,9 +100,13 @@ def import_file(
     operator: str = "system",
     max_bytes: int = DEFAULT_MAX_BYTES,
     progress: Progress | None = None,
+    parallel: bool | None = None,
 ) -> ImportReport:
     """Import one camt.053, camt.054 or pain.002 file; raises :class:`BankFileError` (and
-    changes nothing) for a refused file."""
+    changes nothing) for a refused file.
+
+    A file on disk is parsed by a second process (see :mod:`paylater.bank.reading`) when
+    ``parallel`` is true, or, by default, when it is large enough for that to pay."""
     name = name or (source.name if isinstance(source, Path) else "upload")
     sha = digest(source, max_bytes)
     known = connection.execute(
@@ -115,26 +123,30 @@ def import_file(
             already_imported=True,
         )
     report = ImportReport(file_id=new_uuid(), name=name)
-    with _open(source) as handle:
-        reader = MessageReader(handle, max_bytes=max_bytes)
+    if parallel is None:
+        parallel = reading.use_process(source)
+    read_sha = ""
+    with closing(_batches(source, max_bytes, parallel)) as parsed:
         chunk: list[CamtEntry] = []
-        for item in reader.items():
-            if isinstance(item, StatusReport):
-                _import_status(connection, item, report, at)
-                continue
-            chunk.append(item)
-            if len(chunk) >= CHUNK:
-                _import_chunk(connection, chunk, report, at)
-                chunk = []
+        for batch in parsed:
+            for item in batch.items:
+                if isinstance(item, StatusReport):
+                    _import_status(connection, item, report, at)
+                    continue
+                chunk.append(item)
+                if len(chunk) >= CHUNK:
+                    _import_chunk(connection, chunk, report, at)
+                    chunk = []
+                    if progress is not None:
+                        progress(batch.bytes_read)
+            if batch.last:
+                if chunk:
+                    _import_chunk(connection, chunk, report, at)
                 if progress is not None:
-                    progress(reader.bytes_read)
-        if chunk:
-            _import_chunk(connection, chunk, report, at)
-        if progress is not None:
-            progress(reader.bytes_read)
-        report.message, report.version = reader.message, reader.version
-        reader.finish()
-    if reader.sha256 != sha:
+                    progress(batch.bytes_read)
+                report.message, report.version = batch.message, batch.version
+                read_sha = batch.sha256
+    if read_sha != sha:
         raise FileTooLarge("the file changed while it was being imported")
     connection.execute(
         insert(bank_files).values(

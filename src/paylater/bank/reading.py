@@ -1,0 +1,112 @@
+"""Bank files read in batches, by the importing process itself or by a second process.
+
+A large camt file spends about as long being parsed as being written to the database. Read by a
+second process (started with ``spawn``, never ``fork``: the importing process holds database
+connections and threads), the parsing of the next batches overlaps the writing of the current
+one. The batches travel through a bounded queue, so memory stays flat whatever the file size; the
+reader process runs exactly the code the importing process would (:func:`batches`), so both give
+the same items, the same refusals and the same digest. A file refused by the reader process raises
+the same :class:`~paylater.bank.camt.BankFileError` in the importing process; the reader process
+is stopped whenever the import ends, refused or not.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import queue
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any, NamedTuple
+
+from paylater.bank.camt import BankFileError, CamtEntry, MessageReader, StatusReport
+
+BATCH = 2000
+QUEUED_BATCHES = 8  # at most this many parsed batches wait for the importing process
+PARALLEL_MIN_BYTES = 8 * 1024 * 1024  # smaller files are read faster than a process starts
+_POLL_SECONDS = 1.0
+
+Item = CamtEntry | StatusReport
+
+
+class Batch(NamedTuple):
+    """Items in file order; the last batch of a file carries what the reader found out."""
+
+    items: list[Item]
+    bytes_read: int
+    last: bool = False
+    message: str = ""
+    version: str = ""
+    sha256: str = ""
+
+
+def batches(handle: IO[bytes], max_bytes: int, size: int = BATCH) -> Iterator[Batch]:
+    """The items of the bank message in ``handle``, ``size`` at a time; the last batch (maybe
+    empty) has ``last`` set, and the message, version and SHA-256 of every byte of the file."""
+    reader = MessageReader(handle, max_bytes=max_bytes)
+    items: list[Item] = []
+    for item in reader.items():
+        items.append(item)
+        if len(items) >= size:
+            yield Batch(items, reader.bytes_read)
+            items = []
+    reader.finish()
+    yield Batch(items, reader.bytes_read, True, reader.message, reader.version, reader.sha256)
+
+
+def use_process(source: bytes | Path) -> bool:
+    """Whether :func:`batches_from_process` is worth it for ``source``: a large file on disk, and
+    a second core to parse it on."""
+    return (
+        isinstance(source, Path)
+        and (os.cpu_count() or 1) > 1
+        and source.stat().st_size >= PARALLEL_MIN_BYTES
+    )
+
+
+def _produce(path: str, max_bytes: int, size: int, out: Any) -> None:
+    """The reader process: every batch of the file, or the error that refused it."""
+    try:
+        with open(path, "rb") as handle:
+            for batch in batches(handle, max_bytes, size):
+                out.put(batch)
+    except BankFileError as error:
+        out.put(error)
+    except Exception as error:  # handed to the importing process, which raises it
+        out.put(RuntimeError(f"the bank file reader failed: {error!r}"))
+
+
+def batches_from_process(path: Path, max_bytes: int, size: int = BATCH) -> Iterator[Batch]:
+    """:func:`batches` of the file at ``path``, parsed by a second process."""
+    context = multiprocessing.get_context("spawn")
+    parsed: Any = context.Queue(maxsize=QUEUED_BATCHES)
+    process = context.Process(
+        target=_produce,
+        args=(str(path), max_bytes, size, parsed),
+        name="paylater-bank-reader",
+        daemon=True,
+    )
+    process.start()
+    try:
+        while True:
+            try:
+                received = parsed.get(timeout=_POLL_SECONDS)
+            except queue.Empty:
+                if process.is_alive():
+                    continue
+                try:  # what it sent just before it exited
+                    received = parsed.get(timeout=_POLL_SECONDS)
+                except queue.Empty:
+                    raise RuntimeError(
+                        f"the bank file reader stopped (exit code {process.exitcode})"
+                    ) from None
+            if isinstance(received, BaseException):
+                raise received
+            yield received
+            if received.last:
+                return
+    finally:
+        if process.is_alive():
+            process.kill()
+        process.join()
+        parsed.close()

@@ -1,0 +1,94 @@
+"""Bank files read by a second process: the same batches as read in process, the same refusals,
+nothing stored from a refused file, and the same import."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from paylater.bank import reading
+from paylater.bank.camt import BankFileError, FileTooLarge, HostileFile
+from paylater.bank.statements import import_file
+from paylater.db import Database
+from tests.bank.camtfiles import Tx, camt
+from tests.bank.conftest import AT
+
+
+def _mixed() -> bytes:
+    txs = [
+        Tx(100 + i, servicer_ref=f"S{i}", payer=f"Payer {i}", reference="RF18539007547034")
+        for i in range(450)
+    ]
+    txs[7] = Tx(0, servicer_ref="B", batch=[Tx(100, payer="A B"), Tx(250, payer="C D")])
+    txs[9] = Tx(500, direction="DBIT", return_reason="AC04", end_to_end_id="E1", servicer_ref="R")
+    txs[11] = Tx(700, status="PDNG", servicer_ref="P", currency="SEK", unstructured="a  b\tc")
+    return camt(txs, version="001.08")
+
+
+def test_the_reader_process_gives_the_same_batches(tmp_path: Path) -> None:
+    document = _mixed()
+    path = tmp_path / "mixed.xml"
+    path.write_bytes(document)
+    serial = list(reading.batches(io.BytesIO(document), 1 << 20, size=100))
+    parallel = list(reading.batches_from_process(path, 1 << 20, size=100))
+    assert parallel == serial
+    assert [len(batch.items) for batch in serial] == [100, 100, 100, 100, 51]
+    last = serial[-1]
+    assert (last.last, last.message, last.version) == (True, "camt.054", "001.08")
+    assert last.bytes_read == len(document)
+
+
+def _hostile(tmp_path: Path) -> Path:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("never read")
+    body = camt([Tx(100, unstructured="X", servicer_ref="H1")]).decode()
+    head, rest = body.split("\n", 1)
+    doctype = f'<!DOCTYPE Document [<!ENTITY xxe SYSTEM "file://{secret}">]>'
+    path = tmp_path / "hostile.xml"
+    path.write_text(f"{head}\n<!--{' ' * 70_000}-->\n{doctype}\n{rest}".replace("X<", "&xxe;<"))
+    return path
+
+
+def test_the_reader_process_refuses_what_the_reader_refuses(tmp_path: Path) -> None:
+    with pytest.raises(HostileFile):
+        list(reading.batches_from_process(_hostile(tmp_path), 1 << 20))
+    big = tmp_path / "big.xml"
+    big.write_bytes(camt([Tx(100 + i, servicer_ref=f"S{i}") for i in range(200)]))
+    with pytest.raises(FileTooLarge):
+        list(reading.batches_from_process(big, 10_000))
+    broken = tmp_path / "broken.xml"
+    broken.write_bytes(camt([Tx(100, servicer_ref="S")])[:-40])
+    with pytest.raises(BankFileError, match="not well-formed"):
+        list(reading.batches_from_process(broken, 1 << 20))
+
+
+def test_a_file_refused_by_the_reader_process_leaves_nothing(
+    database: Database, tmp_path: Path
+) -> None:
+    good = [Tx(100 + i, servicer_ref=f"S{i}") for i in range(5000)]
+    path = tmp_path / "late.xml"
+    path.write_bytes(
+        camt([*good, Tx(1, servicer_ref="BAD")]).replace(
+            b'<Amt Ccy="EUR">0.01</Amt>', b'<Amt Ccy="XXQ">0.01</Amt>'
+        )
+    )
+    with pytest.raises(BankFileError, match="bad amount"):
+        database.run(lambda c: import_file(c, path, at=AT, parallel=True))
+    with pytest.raises(HostileFile):
+        database.run(lambda c: import_file(c, _hostile(tmp_path), at=AT, parallel=True))
+    count = database.run(lambda c: c.execute(text("SELECT count(*) FROM bank_entries")).scalar())
+    assert count == 0
+
+
+def test_import_through_the_reader_process(database: Database, tmp_path: Path) -> None:
+    path = tmp_path / "mixed.xml"
+    path.write_bytes(_mixed())
+    report = database.run(lambda c: import_file(c, path, at=AT, parallel=True))
+    assert (report.entries, report.new_entries, report.ignored) == (451, 451, 2)
+    again = tmp_path / "again.xml"
+    again.write_bytes(_mixed().replace(b"</GrpHdr>", b"<!-- again --></GrpHdr>"))
+    repeated = database.run(lambda c: import_file(c, again, at=AT, parallel=True))
+    assert (repeated.entries, repeated.new_entries, repeated.duplicates) == (451, 0, 451)
