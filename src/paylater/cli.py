@@ -157,6 +157,8 @@ def serve(
             raise typer.BadParameter("several API processes need PostgreSQL")
         import uvicorn
 
+        from paylater.api.transport import CoalescingHttpToolsProtocol
+
         uvicorn.run(
             "paylater.app:serving_app",
             factory=True,
@@ -166,7 +168,7 @@ def serve(
             access_log=settings.log_requests,
             log_level="warning",
             loop="uvloop",
-            http="httptools",
+            http=CoalescingHttpToolsProtocol,
         )
         return
     _serve(settings, _database(settings))
@@ -176,6 +178,7 @@ def _serve(settings: Settings, database: Database, *, embedded_worker: bool = Fa
     """Serve the API; the embedded default also runs the job worker in a thread of this process."""
     import uvicorn
 
+    from paylater.api.transport import CoalescingHttpToolsProtocol
     from paylater.app import create_app, tune_garbage_collector
     from paylater.jobs import BackgroundWorker, Worker, load_handler_modules
 
@@ -195,7 +198,7 @@ def _serve(settings: Settings, database: Database, *, embedded_worker: bool = Fa
             access_log=settings.log_requests,
             log_level="warning",
             loop="uvloop",
-            http="httptools",
+            http=CoalescingHttpToolsProtocol,
         )
     finally:
         if background is not None:

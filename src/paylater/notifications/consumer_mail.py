@@ -17,9 +17,10 @@ from datetime import date, datetime
 from functools import lru_cache
 
 from babel.dates import format_date
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, bindparam, select
 
 from paylater.consumers.models import consumers
+from paylater.fastsql import execute
 from paylater.kit.money import Money
 from paylater.notifications.email import queue_email
 
@@ -82,6 +83,11 @@ def render(kind: str, locale: str, values: Mapping[str, object]) -> Template:
     return Template(template.subject.format(**shown), template.text.format(**shown))
 
 
+_CONSUMER = select(consumers.c.email, consumers.c.locale, consumers.c.given_name).where(
+    consumers.c.id == bindparam("b_id")
+)
+
+
 def email_consumer(
     connection: Connection,
     *,
@@ -95,11 +101,7 @@ def email_consumer(
 
     With a ``dedupe_key`` the same e-mail is queued at most once (``None`` the second time).
     """
-    person = connection.execute(
-        select(consumers.c.email, consumers.c.locale, consumers.c.given_name).where(
-            consumers.c.id == consumer_id
-        )
-    ).one()
+    person = execute(connection, _CONSUMER, {"b_id": consumer_id}).one()
     rendered = render(kind, person.locale, {"name": person.given_name, **values})
     return queue_email(
         connection,
