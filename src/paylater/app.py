@@ -14,7 +14,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from paylater import __version__
-from paylater.api.fastpath import DirectRoutes, direct_routes
+from paylater.api.fastpath import DirectRoutes, DirectRouteTable, direct_routes
 from paylater.api.http import Services, domain_error_response, error_body, json_response
 from paylater.backoffice.routes import router as backoffice_router
 from paylater.bank.routes import router as bank_router
@@ -62,6 +62,16 @@ class RefuseNulInPath:
         await self.app(scope, receive, send)
 
 
+class PaylaterAPI(FastAPI):
+    """The FastAPI application, with the direct route for well-formed merchant API calls in front
+    of its whole middleware stack (see :mod:`paylater.api.fastpath`)."""
+
+    direct_routes: DirectRouteTable | None = None
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return DirectRoutes(super().build_middleware_stack(), self.direct_routes or {})
+
+
 def _validation_messages(error: RequestValidationError) -> list[str]:
     messages = []
     for item in error.errors():
@@ -79,7 +89,7 @@ def create_app(
     database = database or Database(settings.database_url, pool_size=settings.db_pool_size)
     if clock is None:
         clock = shared_clock(database) if settings.sandbox else SystemClock()
-    app = FastAPI(
+    app = PaylaterAPI(
         title="paylater merchant API",
         version=__version__,
         description=DESCRIPTION,
@@ -89,7 +99,7 @@ def create_app(
     app.state.services = Services(settings=settings, database=database, clock=clock)
 
     direct = [checkout_router, orders_router, *([sandbox_router] if settings.sandbox else [])]
-    app.add_middleware(DirectRoutes, routes=direct_routes(direct))
+    app.direct_routes = direct_routes(direct)
     app.add_middleware(RefuseNulInPath)
 
     @app.exception_handler(DomainError)

@@ -95,7 +95,10 @@ def _direct_route(route: APIRoute) -> _Route | None:
     )
 
 
-def direct_routes(routers: Sequence[APIRouter]) -> dict[str, list[_Route]]:
+DirectRouteTable = dict[str, list[_Route]]
+
+
+def direct_routes(routers: Sequence[APIRouter]) -> DirectRouteTable:
     """The endpoints of ``routers`` that can be called directly, by HTTP method, in route order."""
     table: dict[str, list[_Route]] = {}
     for router in routers:
@@ -118,14 +121,19 @@ def _content_type(scope: Scope) -> bytes | None:
 
 
 class DirectRoutes:
-    """ASGI middleware: calls well-formed merchant API requests' endpoints directly."""
+    """ASGI middleware: calls well-formed merchant API requests' endpoints directly.
 
-    def __init__(self, app: ASGIApp, routes: dict[str, list[_Route]]) -> None:
+    It sits in front of the application's own middleware (see :class:`paylater.app.PaylaterAPI`);
+    a path with NUL in it goes on to the application, which refuses it. An unexpected exception
+    reaches the server, which answers 500 as the application's error middleware would.
+    """
+
+    def __init__(self, app: ASGIApp, routes: DirectRouteTable) -> None:
         self.app = app
         self.routes = routes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope.get("root_path"):
+        if scope["type"] != "http" or scope.get("root_path") or "\x00" in scope["path"]:
             await self.app(scope, receive, send)
             return
         candidates = self.routes.get(scope["method"], ())
