@@ -165,14 +165,20 @@ _PLANS: dict[tuple[int, str, tuple[str, ...]], _Plan | None] = {}
 def _plan(
     statement: ClauseElement, connection: Connection | Engine, keys: tuple[str, ...]
 ) -> _Plan | None:
+    """The plan for ``statement`` with these parameter names (in the caller's order: callers
+    pass their parameters in the same order each time, so the key needs no sorting)."""
     # One process may use both SQLite and PostgreSQL (the tests do): a plan is per dialect.
     cache_key = (id(statement), connection.dialect.name, keys)
-    if cache_key not in _PLANS:
-        try:
-            _PLANS[cache_key] = _Plan(statement, connection, keys)
-        except _Unsupported:
-            _PLANS[cache_key] = None
-    return _PLANS[cache_key]
+    try:
+        return _PLANS[cache_key]
+    except KeyError:
+        pass
+    try:
+        plan: _Plan | None = _Plan(statement, connection, sorted(keys))
+    except _Unsupported:
+        plan = None
+    _PLANS[cache_key] = plan
+    return plan
 
 
 def execute(
@@ -190,7 +196,7 @@ def execute(
         sample = batch[0] if batch else {}
     elif isinstance(parameters, Mapping):
         sample = parameters
-    plan = _plan(statement, connection, tuple(sorted(sample)))
+    plan = _plan(statement, connection, tuple(sample))
     if plan is None:
         return connection.execute(statement, parameters)
     try:
@@ -201,7 +207,6 @@ def execute(
     except _Unsupported:
         return connection.execute(statement, parameters)
     cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
-    dbapi_error = connection.dialect.loaded_dbapi.Error
     try:
         if batch is not None:
             cursor.executemany(plan.sql, rows_in)
@@ -210,7 +215,8 @@ def execute(
         if plan.row_type is None:
             return FastResult(None, cursor.rowcount)
         return FastResult(plan.rows(cursor.fetchall()), cursor.rowcount)
-    except dbapi_error as error:
+    except connection.dialect.loaded_dbapi.Error as error:
+        dbapi_error = connection.dialect.loaded_dbapi.Error
         raise DBAPIError.instance(plan.sql, None, error, dbapi_error) from error
     finally:
         cursor.close()
@@ -264,10 +270,10 @@ def execute_bound(connection: Connection, bound: BoundRows) -> None:
         execute(connection, bound.statement, list(bound.rows))
         return
     cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
-    dbapi_error = connection.dialect.loaded_dbapi.Error
     try:
         cursor.executemany(plan.sql, values)
-    except dbapi_error as error:
+    except connection.dialect.loaded_dbapi.Error as error:
+        dbapi_error = connection.dialect.loaded_dbapi.Error
         raise DBAPIError.instance(plan.sql, None, error, dbapi_error) from error
     finally:
         cursor.close()
