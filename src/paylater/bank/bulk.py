@@ -54,10 +54,14 @@ _CLOSE_PLAN = (
 )
 
 
-def _reference(row: dict[str, Any]) -> str:
+def valid_reference(row: dict[str, Any]) -> str:
+    """The reference the payer of an entry row gave (structured, else found in the free text)
+    when it is a valid one, else ``""``."""
     if row["reference"]:
-        return references.normalize(str(row["reference"]))
-    return references.find_in_text(str(row["unstructured"] or ""))
+        given = references.normalize(str(row["reference"]))
+    else:
+        given = references.find_in_text(str(row["unstructured"] or ""))
+    return given if given and references.is_valid(given) else ""
 
 
 class _Scheduled(NamedTuple):
@@ -151,15 +155,15 @@ def choose_exact(connection: Connection, rows: list[dict[str, Any]]) -> Exact:
     for row in rows:
         if row["state"] != "unmatched" or row["end_to_end_id"] in collected:
             continue
-        given = _reference(row)
-        if given and references.is_valid(given):
+        given = valid_reference(row)
+        if given:
             wanted[row["id"]] = given
     if not wanted:
         return Exact()
     dialect = connection.dialect.name
     lock, schedules = _queries(dialect)
-    typed = sorted(set(wanted.values()))
-    values: Any = typed if dialect == "postgresql" else json.dumps(typed)
+    distinct = sorted(set(wanted.values()))
+    values: Any = distinct if dialect == "postgresql" else json.dumps(distinct)
     if dialect == "postgresql":
         execute(connection, lock, {"b_refs": values})
     targets: dict[str, _Scheduled] = {}  # reference -> its instalment (target) and order
@@ -174,8 +178,8 @@ def choose_exact(connection: Connection, rows: list[dict[str, Any]]) -> Exact:
     chosen: list[tuple[dict[str, Any], _Scheduled]] = []
     used: set[str] = set()
     for row in rows:
-        paying = wanted.get(row["id"])
-        target = targets.get(paying) if paying else None
+        typed = wanted.get(row["id"])
+        target = targets.get(typed) if typed else None
         if target is None or target.order_id in used:
             continue
         unpaid = [i for i in schedule[target.order_id] if i.amount > i.paid_amount]

@@ -40,15 +40,10 @@ _NTRY_FIELDS = (
     "normalize-space(c:AcctSvcrRef)",
     "normalize-space(c:NtryRef)",
     "normalize-space(c:RvslInd)",
-    "count(c:NtryDtls/c:TxDtls)",
 )
 _TX_FIELDS = (
     "normalize-space(c:Refs/c:AcctSvcrRef)",
     "normalize-space(c:Refs/c:EndToEndId)",
-    "normalize-space(c:Amt)",  # .001.08
-    "normalize-space(c:Amt/@Ccy)",
-    "normalize-space(c:AmtDtls/c:TxAmt/c:Amt)",  # .001.02
-    "normalize-space(c:AmtDtls/c:TxAmt/c:Amt/@Ccy)",
     "normalize-space(c:RltdPties/c:Dbtr/c:Nm)",  # .001.02
     "normalize-space(c:RltdPties/c:Dbtr/c:Pty/c:Nm)",  # .001.08
     "normalize-space(c:RmtInf/c:Strd/c:CdtrRefInf/c:Ref)",
@@ -56,13 +51,19 @@ _TX_FIELDS = (
     "normalize-space(c:RmtInf/c:Ustrd[1])",
     "normalize-space(c:RmtInf/c:Ustrd[2])",
 )
+_TX_AMOUNT_FIELDS = (  # read only for the transactions of a batched entry
+    "normalize-space(c:Amt)",  # .001.08
+    "normalize-space(c:Amt/@Ccy)",
+    "normalize-space(c:AmtDtls/c:TxAmt/c:Amt)",  # .001.02
+    "normalize-space(c:AmtDtls/c:TxAmt/c:Amt/@Ccy)",
+)
 
 
 _NO_DETAILS = [""] * len(_TX_FIELDS)
 
 
 @lru_cache(maxsize=32)
-def _extractors(namespace: str) -> tuple[etree.XPath, etree.XPath]:
+def _extractors(namespace: str) -> tuple[etree.XPath, etree.XPath, etree.XPath]:
     def compiled(fields: tuple[str, ...]) -> etree.XPath:
         return etree.XPath(
             "concat(" + ", '\t', ".join(fields) + ")",
@@ -70,7 +71,7 @@ def _extractors(namespace: str) -> tuple[etree.XPath, etree.XPath]:
             smart_strings=False,
         )
 
-    return compiled(_NTRY_FIELDS), compiled(_TX_FIELDS)
+    return compiled(_NTRY_FIELDS), compiled(_TX_FIELDS), compiled(_TX_AMOUNT_FIELDS)
 
 
 class BankFileError(ValueError):
@@ -188,6 +189,7 @@ class MessageReader:
         self._details: tuple[str, str] = ("", "")
         self._ntry_fields: Any = None
         self._tx_fields: Any = None
+        self._tx_amounts: Any = None
 
     # --- the reader fed to lxml: the head already read, then the rest of the stream
     def read(self, size: int = -1) -> bytes:
@@ -248,7 +250,7 @@ class MessageReader:
         self._ns = namespace
         self._containers = {self._q("Stmt"), self._q("Ntfctn"), self._q("Rpt")}
         self._details = (self._q("NtryDtls"), self._q("TxDtls"))
-        self._ntry_fields, self._tx_fields = _extractors(namespace)
+        self._ntry_fields, self._tx_fields, self._tx_amounts = _extractors(namespace)
 
     def _q(self, path: str) -> str:
         return "/".join(f"{{{self._ns}}}{part}" for part in path.split("/"))
@@ -282,37 +284,25 @@ class MessageReader:
         # One compiled XPath per level reads every field at once (far cheaper than a look-up
         # per field); values come back tab-separated, tabs inside values being normalized away.
         fields = self._ntry_fields(ntry).split("\t")
-        amount, currency, direction, status, booked, servicer_ref, entry_ref, reversal = fields[:8]
-        count = int(float(fields[8] or 0))
+        amount, currency, direction, status, booked, servicer_ref, entry_ref, reversal = fields
         minor, currency = _money(amount, currency)
         if direction not in ("CRDT", "DBIT"):
             raise BankFileError(f"an entry has no valid CdtDbtInd: {direction!r}")
         if status not in _STATUS_CODES:
             raise BankFileError(f"an entry has an unknown status {status!r}")
         booking_date = _date(booked)
-        details: list[Any] = [None]
-        if count:
-            block_tag, tx_tag = self._details
-            details = [
-                tx for block in ntry.iterchildren(block_tag) for tx in block.iterchildren(tx_tag)
-            ]
-        for index, tx in enumerate(details):
+        block_tag, tx_tag = self._details
+        details: list[Any] = [
+            tx for block in ntry.iterchildren(block_tag) for tx in block.iterchildren(tx_tag)
+        ]
+        batched = len(details) > 1
+        for index, tx in enumerate(details or [None]):
             values = self._tx_fields(tx).split("\t") if tx is not None else _NO_DETAILS
-            (
-                tx_ref,
-                end_to_end,
-                tx_amount,
-                tx_currency,
-                detail_amount,
-                detail_currency,
-                name_v2,
-                name_v8,
-                reference,
-                reason,
-                text1,
-                text2,
-            ) = values
-            if count > 1:
+            tx_ref, end_to_end, name_v2, name_v8, reference, reason, text1, text2 = values
+            if batched:
+                tx_amount, tx_currency, detail_amount, detail_currency = self._tx_amounts(tx).split(
+                    "\t"
+                )
                 if tx_amount:
                     minor, currency = _money(tx_amount, tx_currency)
                 elif detail_amount:
@@ -384,6 +374,7 @@ def _money(text: str, currency: str) -> tuple[int, str]:
     return int(found.group(1)) * 10**digits + int(fraction or 0), currency
 
 
+@lru_cache(maxsize=64)
 def _date(text: str | None) -> date | None:
     if not text:
         return None

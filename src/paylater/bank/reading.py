@@ -5,9 +5,10 @@ second process (started with ``spawn``, never ``fork``: the importing process ho
 connections and threads), the parsing of the next batches overlaps the writing of the current
 one. The batches travel through a bounded queue, so memory stays flat whatever the file size; the
 reader process runs exactly the code the importing process would (:func:`batches`), so both give
-the same items, the same refusals and the same digest. A file refused by the reader process raises
-the same :class:`~paylater.bank.camt.BankFileError` in the importing process; the reader process
-is stopped whenever the import ends, refused or not.
+the same items, the same refusals and the same digest. The reader process can also prepare each
+item for the importer (see ``prepare``), taking that work off the importing process. A file
+refused by the reader process raises the same :class:`~paylater.bank.camt.BankFileError` in the
+importing process; the reader process is stopped whenever the import ends, refused or not.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import queue
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, Any, NamedTuple
 
@@ -27,12 +28,13 @@ PARALLEL_MIN_BYTES = 8 * 1024 * 1024  # smaller files are read faster than a pro
 _POLL_SECONDS = 1.0
 
 Item = CamtEntry | StatusReport
+Prepare = Callable[[Item], Any]
 
 
 class Batch(NamedTuple):
     """Items in file order; the last batch of a file carries what the reader found out."""
 
-    items: list[Item]
+    items: list[Any]  # the items read, or what ``prepare`` made of them
     bytes_read: int
     last: bool = False
     message: str = ""
@@ -40,13 +42,16 @@ class Batch(NamedTuple):
     sha256: str = ""
 
 
-def batches(handle: IO[bytes], max_bytes: int, size: int = BATCH) -> Iterator[Batch]:
-    """The items of the bank message in ``handle``, ``size`` at a time; the last batch (maybe
-    empty) has ``last`` set, and the message, version and SHA-256 of every byte of the file."""
+def batches(
+    handle: IO[bytes], max_bytes: int, size: int = BATCH, prepare: Prepare | None = None
+) -> Iterator[Batch]:
+    """The items of the bank message in ``handle``, ``size`` at a time, each passed through
+    ``prepare`` if given; the last batch (maybe empty) has ``last`` set, and the message, version
+    and SHA-256 of every byte of the file."""
     reader = MessageReader(handle, max_bytes=max_bytes)
-    items: list[Item] = []
+    items: list[Any] = []
     for item in reader.items():
-        items.append(item)
+        items.append(item if prepare is None else prepare(item))
         if len(items) >= size:
             yield Batch(items, reader.bytes_read)
             items = []
@@ -64,11 +69,11 @@ def use_process(source: bytes | Path) -> bool:
     )
 
 
-def _produce(path: str, max_bytes: int, size: int, out: Any) -> None:
+def _produce(path: str, max_bytes: int, size: int, prepare: Prepare | None, out: Any) -> None:
     """The reader process: every batch of the file, or the error that refused it."""
     try:
         with open(path, "rb") as handle:
-            for batch in batches(handle, max_bytes, size):
+            for batch in batches(handle, max_bytes, size, prepare):
                 out.put(batch)
     except BankFileError as error:
         out.put(error)
@@ -76,13 +81,16 @@ def _produce(path: str, max_bytes: int, size: int, out: Any) -> None:
         out.put(RuntimeError(f"the bank file reader failed: {error!r}"))
 
 
-def batches_from_process(path: Path, max_bytes: int, size: int = BATCH) -> Iterator[Batch]:
-    """:func:`batches` of the file at ``path``, parsed by a second process."""
+def batches_from_process(
+    path: Path, max_bytes: int, size: int = BATCH, prepare: Prepare | None = None
+) -> Iterator[Batch]:
+    """:func:`batches` of the file at ``path``, parsed (and prepared: ``prepare`` must pickle, a
+    module-level function or a partial of one) by a second process."""
     context = multiprocessing.get_context("spawn")
     parsed: Any = context.Queue(maxsize=QUEUED_BATCHES)
     process = context.Process(
         target=_produce,
-        args=(str(path), max_bytes, size, parsed),
+        args=(str(path), max_bytes, size, prepare, parsed),
         name="paylater-bank-reader",
         daemon=True,
     )

@@ -100,7 +100,8 @@ def is_valid(reference: str) -> bool:
     return False
 
 
-_LETTER_VALUES = {ord(c): str(i) for i, c in enumerate(_ALPHABET) if c.isalpha()}
+# Every letter and digit mapped (digits to themselves): translating never misses a key.
+_LETTER_VALUES = {ord(c): str(i) for i, c in enumerate(_ALPHABET)}
 
 
 def _rf_valid(value: str) -> bool:

@@ -14,6 +14,7 @@ from collections.abc import Callable, Generator, Iterator
 from contextlib import closing, contextmanager
 from dataclasses import asdict, dataclass
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import IO, Any
 
@@ -82,13 +83,13 @@ def digest(source: bytes | Path, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
 
 
 def _batches(
-    source: bytes | Path, max_bytes: int, parallel: bool
+    source: bytes | Path, max_bytes: int, parallel: bool, ready: reading.Prepare
 ) -> Generator[reading.Batch, None, None]:
     if parallel and isinstance(source, Path):
-        yield from reading.batches_from_process(source, max_bytes, CHUNK)
+        yield from reading.batches_from_process(source, max_bytes, CHUNK, ready)
     else:
         with _open(source) as handle:
-            yield from reading.batches(handle, max_bytes, CHUNK)
+            yield from reading.batches(handle, max_bytes, CHUNK, ready)
 
 
 def import_file(
@@ -126,8 +127,9 @@ def import_file(
     if parallel is None:
         parallel = reading.use_process(source)
     read_sha = ""
-    with closing(_batches(source, max_bytes, parallel)) as parsed:
-        chunk: list[CamtEntry] = []
+    ready = partial(prepare, file_id=report.file_id, at=at)
+    with closing(_batches(source, max_bytes, parallel, ready)) as parsed:
+        chunk: list[dict[str, Any]] = []
         for batch in parsed:
             for item in batch.items:
                 if isinstance(item, StatusReport):
@@ -187,43 +189,47 @@ def _initial_state(entry: CamtEntry) -> str:
     return "ignored"
 
 
+def prepare(item: reading.Item, file_id: str, at: datetime) -> dict[str, Any] | StatusReport:
+    """The row of an entry read, as it is stored unless matched (made by the reader process when
+    there is one)."""
+    if isinstance(item, StatusReport):
+        return item
+    row = {
+        "id": new_ordered_uuid(),  # time-ordered: a large file appends to the index
+        "identity": item.identity(),
+        "file_id": file_id,
+        "account": item.account[:34],
+        "amount": item.amount,
+        "currency": item.currency,
+        "direction": item.direction,
+        "status": item.status,
+        "booking_date": item.booking_date,
+        "servicer_ref": item.servicer_ref,
+        "end_to_end_id": item.end_to_end_id,
+        "reference": item.reference,
+        "unstructured": item.unstructured,
+        "payer_name": item.payer_name,
+        "return_reason": item.return_reason,
+        "state": _initial_state(item),
+        "order_id": None,
+        "instalment_id": None,
+        "applied_amount": 0,
+        "created_at": at,
+        "updated_at": at,
+    }
+    return row
+
+
 def _import_chunk(
-    connection: Connection, chunk: list[CamtEntry], report: ImportReport, at: datetime
+    connection: Connection, rows: list[dict[str, Any]], report: ImportReport, at: datetime
 ) -> None:
-    file_id = report.file_id
-    rows: list[dict[str, Any]] = [
-        {
-            "id": new_ordered_uuid(),  # time-ordered: a large file appends to the index
-            "identity": entry.identity(),
-            "file_id": file_id,
-            "account": entry.account[:34],
-            "amount": entry.amount,
-            "currency": entry.currency,
-            "direction": entry.direction,
-            "status": entry.status,
-            "booking_date": entry.booking_date,
-            "servicer_ref": entry.servicer_ref,
-            "end_to_end_id": entry.end_to_end_id,
-            "reference": entry.reference,
-            "unstructured": entry.unstructured,
-            "payer_name": entry.payer_name,
-            "return_reason": entry.return_reason,
-            "state": _initial_state(entry),
-            "order_id": None,
-            "instalment_id": None,
-            "applied_amount": 0,
-            "created_at": at,
-            "updated_at": at,
-        }
-        for entry in chunk
-    ]
     report.entries += len(rows)
     received = [row["state"] == "unmatched" for row in rows]
     # Entries that pay their instalment exactly are stored applied; only those stored (not known
     # from an earlier file) are applied.
     exact = bulk.choose_exact(connection, rows)
     inserted = execute(connection, insert_ignoring_duplicates(connection, bank_entries), rows)
-    new = list(zip(rows, chunk, received, strict=True))
+    new = list(zip(rows, received, strict=True))
     if inserted.rowcount != len(rows):
         ids = [row["id"] for row in rows]
         stored = set(
@@ -236,15 +242,15 @@ def _import_chunk(
     report.new_entries += len(new)
     report.duplicates += len(rows) - len(new)
     totals: dict[str, int] = {}
-    for row, _entry, unmatched in new:
+    for row, unmatched in new:
         if unmatched:
             totals[row["currency"]] = totals.get(row["currency"], 0) + row["amount"]
-    matching.to_suspense(connection, reference=file_id, totals=totals, at=at)
+    matching.to_suspense(connection, reference=report.file_id, totals=totals, at=at)
     done = bulk.apply_exact(connection, exact, at)
     report.applied += len(done)
-    for row, entry, _unmatched in new:
+    for row, _unmatched in new:
         if row["id"] not in done:
-            _match(connection, row, entry, report, at)
+            _match(connection, row, report, at)
 
 
 class _Row:
@@ -254,23 +260,17 @@ class _Row:
         self.__dict__.update(values)
 
 
-def _match(
-    connection: Connection,
-    row: dict[str, Any],
-    entry: CamtEntry,
-    report: ImportReport,
-    at: datetime,
-) -> None:
+def _match(connection: Connection, row: dict[str, Any], report: ImportReport, at: datetime) -> None:
     entry_id = row["id"]
     if row["state"] == "ignored":
         if (
-            entry.direction == "DBIT"
-            and entry.status == "BOOK"
-            and entry.end_to_end_id
+            row["direction"] == "DBIT"
+            and row["status"] == "BOOK"
+            and row["end_to_end_id"]
             and directdebit.process_return(
                 connection,
-                end_to_end_id=entry.end_to_end_id,
-                reason=entry.return_reason,
+                end_to_end_id=row["end_to_end_id"],
+                reason=row["return_reason"],
                 at=at,
                 entry_id=entry_id,
             )
@@ -279,16 +279,16 @@ def _match(
             return
         report.ignored += 1
         return
-    if entry.end_to_end_id:
-        collection = directdebit.collecting(connection, entry.end_to_end_id)
-        if collection is not None and int(collection.amount) == entry.amount:
+    if row["end_to_end_id"]:
+        collection = directdebit.collecting(connection, row["end_to_end_id"])
+        if collection is not None and int(collection.amount) == row["amount"]:
             matching.apply_entry(connection, entry_id, collection.instalment_id, at=at)
             directdebit.settled(connection, collection.id, at=at)
             report.applied += 1
             return
     view = _Row(row)
     target = matching.exact_instalment(connection, view)
-    if target is not None and target.currency == entry.currency:
+    if target is not None and target.currency == row["currency"]:
         matching.apply_entry(connection, entry_id, target.id, at=at)
         report.applied += 1
         return
