@@ -198,26 +198,6 @@ def capture(
         financing_months=order["financing_months"],
         financing_rate=rules.financing_rate if rules and plan is PlanType.financing else None,
     )
-    post(
-        connection,
-        kind="capture",
-        reference=order_id,
-        at=now,
-        entry_postings=[
-            Posting(
-                account(AccountKind.CONSUMER_RECEIVABLE, currency, order["consumer_id"]),
-                Money(amount + created.interest, currency),
-            ),
-            Posting(
-                account(AccountKind.MERCHANT_PAYABLE, currency, merchant.id),
-                Money(-(amount - fee), currency),
-            ),
-            Posting(account(AccountKind.FEE_INCOME, currency), Money(-fee, currency)),
-            Posting(
-                account(AccountKind.DEFERRED_INTEREST, currency), Money(-created.interest, currency)
-            ),
-        ],
-    )
     billing.confirm_purchase(
         connection,
         consumer_id=order["consumer_id"],
@@ -250,6 +230,28 @@ def capture(
             "shipping_info": shipping_info,
         },
         at=now,
+    )
+    # Last: the postings update the merchant's and the lender's shared balance rows, which on
+    # PostgreSQL stay locked until commit; every capture of every merchant needs the fee row.
+    post(
+        connection,
+        kind="capture",
+        reference=order_id,
+        at=now,
+        entry_postings=[
+            Posting(
+                account(AccountKind.CONSUMER_RECEIVABLE, currency, order["consumer_id"]),
+                Money(amount + created.interest, currency),
+            ),
+            Posting(
+                account(AccountKind.MERCHANT_PAYABLE, currency, merchant.id),
+                Money(-(amount - fee), currency),
+            ),
+            Posting(account(AccountKind.FEE_INCOME, currency), Money(-fee, currency)),
+            Posting(
+                account(AccountKind.DEFERRED_INTEREST, currency), Money(-created.interest, currency)
+            ),
+        ],
     )
     return capture_id
 
