@@ -1,20 +1,25 @@
 """Bank files read by a second process: the same batches as read in process, the same refusals,
-nothing stored from a refused file, and the same import."""
+nothing stored from a refused file, and the same import; the bulk path's choice of instalment."""
 
 from __future__ import annotations
 
 import io
+from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import Connection, insert, text
 
-from paylater.bank import reading
+from paylater.bank import bulk, reading
 from paylater.bank.camt import BankFileError, FileTooLarge, HostileFile
+from paylater.bank.references import reference_for_instalment
 from paylater.bank.statements import import_file
+from paylater.billing.models import instalments, payment_plans
 from paylater.db import Database
+from paylater.orders.models import captures
 from tests.bank.camtfiles import Tx, camt
-from tests.bank.conftest import AT
+from tests.bank.conftest import AT, make_consumer, make_invoice
 
 
 def _mixed() -> bytes:
@@ -92,3 +97,83 @@ def test_import_through_the_reader_process(database: Database, tmp_path: Path) -
     again.write_bytes(_mixed().replace(b"</GrpHdr>", b"<!-- again --></GrpHdr>"))
     repeated = database.run(lambda c: import_file(c, again, at=AT, parallel=True))
     assert (repeated.entries, repeated.new_entries, repeated.duplicates) == (451, 0, 451)
+
+
+def test_bulk_matching_follows_the_oldest_plan_of_a_replanned_order(
+    database: Database, shop: str
+) -> None:
+    def work(connection: Connection) -> tuple[list[str], list[str]]:
+        invoice = make_invoice(connection, shop, make_consumer(connection, "Ana", "Lima"), [500])
+        older = "zzzzzzzz-older-plan-listed-last-by-id"[:36]
+        capture = "c-older"  # a second capture of the order, with its own plan
+        connection.execute(
+            insert(captures).values(
+                id=capture,
+                order_id=invoice.order_id,
+                captured_amount=700,
+                fee_amount=0,
+                order_lines=[],
+                shipping_info=[],
+                captured_at=AT - timedelta(days=30),
+            )
+        )
+        connection.execute(
+            insert(payment_plans).values(
+                id=older,
+                order_id=invoice.order_id,
+                capture_id=capture,
+                consumer_id=invoice.consumer_id,
+                plan="pay_in_3",
+                currency="EUR",
+                country="FR",
+                principal=700,
+                interest=0,
+                status="active",
+                created_at=AT - timedelta(days=30),
+            )
+        )
+        connection.execute(
+            insert(instalments).values(
+                id="i-older",
+                plan_id=older,
+                consumer_id=invoice.consumer_id,
+                order_id=invoice.order_id,
+                country="FR",
+                seq=0,
+                due_date=date(2026, 12, 19),
+                original_amount=700,
+                amount=700,
+                interest=0,
+                paid_amount=0,
+                fee_amount=0,
+                currency="EUR",
+                status="open",
+            )
+        )
+        ids = [invoice.instalment_ids[0], "i-older"]
+        return ids, [reference_for_instalment(connection, i, AT) for i in ids]
+
+    (newer_id, older_id), (newer_ref, older_ref) = database.run(work)
+
+    def rows(*pairs: tuple[str, int]) -> list[dict[str, Any]]:
+        return [
+            {
+                "id": f"e{n}",
+                "state": "unmatched",
+                "end_to_end_id": "",
+                "reference": reference,
+                "unstructured": "",
+                "currency": "EUR",
+                "amount": amount,
+            }
+            for n, (reference, amount) in enumerate(pairs)
+        ]
+
+    def chosen(*pairs: tuple[str, int]) -> list[tuple[str, str]]:
+        exact = database.run(lambda c: bulk.choose_exact(c, rows(*pairs)), readonly=True)
+        return [(row["id"], instalment.id) for row, instalment in exact.chosen]
+
+    assert chosen((newer_ref, 500)) == []  # not the order's first unpaid instalment
+    assert chosen((older_ref, 700)) == [("e0", older_id)]
+    assert chosen((older_ref, 700), (newer_ref, 500)) == [("e0", older_id)]  # one per order
+    assert newer_id != older_id

@@ -77,6 +77,7 @@ class _Scheduled(NamedTuple):
     paid_amount: int
     currency: str
     status: str
+    seq: int
 
 
 @dataclass(slots=True)
@@ -123,16 +124,11 @@ def _queries(dialect: str) -> tuple[Any, Any]:
             instalments.c.paid_amount,
             instalments.c.currency,
             instalments.c.status,
-        )
-        .join(instalments, instalments.c.order_id == payment_references.c.order_id)
-        .join(payment_plans, payment_plans.c.id == instalments.c.plan_id)
-        .where(wanted)
-        .order_by(
-            payment_references.c.reference,
-            payment_plans.c.created_at,
-            payment_plans.c.id,
             instalments.c.seq,
         )
+        .join(instalments, instalments.c.order_id == payment_references.c.order_id)
+        .where(wanted)
+        .order_by(payment_references.c.reference, instalments.c.plan_id, instalments.c.seq)
     )
     if dialect == "postgresql":
         schedules = schedules.with_for_update(of=instalments)
@@ -169,12 +165,18 @@ def choose_exact(connection: Connection, rows: list[dict[str, Any]]) -> Exact:
     targets: dict[str, _Scheduled] = {}  # reference -> its instalment (target) and order
     schedule: dict[str, list[_Scheduled]] = {}
     listed_by: dict[str, str] = {}  # order -> the reference whose rows list its schedule
+    replanned: set[str] = set()  # orders with more than one plan
     for found in execute(connection, schedules, {"b_refs": values}).all():
         instalment = _Scheduled._make(found)
         reference = instalment.reference
         targets.setdefault(reference, instalment)
         if listed_by.setdefault(instalment.order_id, reference) == reference:
-            schedule.setdefault(instalment.order_id, []).append(instalment)
+            listed = schedule.setdefault(instalment.order_id, [])
+            if listed and listed[0].plan_id != instalment.plan_id:
+                replanned.add(instalment.order_id)
+            listed.append(instalment)
+    if replanned:
+        _in_plan_order(connection, [schedule[order_id] for order_id in sorted(replanned)])
     chosen: list[tuple[dict[str, Any], _Scheduled]] = []
     used: set[str] = set()
     for row in rows:
@@ -195,6 +197,20 @@ def choose_exact(connection: Connection, rows: list[dict[str, Any]]) -> Exact:
         row["instalment_id"] = first.id
         row["applied_amount"] = row["amount"]
     return Exact(chosen, schedule)
+
+
+def _in_plan_order(connection: Connection, schedules: list[list[_Scheduled]]) -> None:
+    """Sort the schedules of orders with several plans: oldest plan first, then by sequence."""
+    plan_ids = sorted({i.plan_id for listed in schedules for i in listed})
+    created = dict(
+        connection.execute(
+            select(payment_plans.c.id, payment_plans.c.created_at).where(
+                payment_plans.c.id.in_(plan_ids)
+            )
+        ).all()
+    )
+    for listed in schedules:
+        listed.sort(key=lambda i: (created[i.plan_id], i.plan_id, i.seq))
 
 
 def apply_exact(connection: Connection, exact: Exact, at: datetime) -> set[str]:
