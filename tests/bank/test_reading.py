@@ -38,7 +38,8 @@ def test_the_reader_process_gives_the_same_batches(tmp_path: Path) -> None:
     path = tmp_path / "mixed.xml"
     path.write_bytes(document)
     serial = list(reading.batches(io.BytesIO(document), 1 << 20, size=100))
-    parallel = list(reading.batches_from_process(path, 1 << 20, size=100))
+    with reading.ReaderProcess(path, 1 << 20, size=100) as process:
+        parallel = list(process.batches())
     assert parallel == serial
     assert [len(batch.items) for batch in serial] == [100, 100, 100, 100, 51]
     last = serial[-1]
@@ -57,17 +58,31 @@ def _hostile(tmp_path: Path) -> Path:
     return path
 
 
+def _read_by_process(path: Path, max_bytes: int) -> list[reading.Batch]:
+    with reading.ReaderProcess(path, max_bytes) as process:
+        return list(process.batches())
+
+
 def test_the_reader_process_refuses_what_the_reader_refuses(tmp_path: Path) -> None:
     with pytest.raises(HostileFile):
-        list(reading.batches_from_process(_hostile(tmp_path), 1 << 20))
+        _read_by_process(_hostile(tmp_path), 1 << 20)
     big = tmp_path / "big.xml"
     big.write_bytes(camt([Tx(100 + i, servicer_ref=f"S{i}") for i in range(200)]))
     with pytest.raises(FileTooLarge):
-        list(reading.batches_from_process(big, 10_000))
+        _read_by_process(big, 10_000)
     broken = tmp_path / "broken.xml"
     broken.write_bytes(camt([Tx(100, servicer_ref="S")])[:-40])
     with pytest.raises(BankFileError, match="not well-formed"):
-        list(reading.batches_from_process(broken, 1 << 20))
+        _read_by_process(broken, 1 << 20)
+
+
+def test_a_reader_process_not_read_to_the_end_is_stopped(tmp_path: Path) -> None:
+    path = tmp_path / "mixed.xml"
+    path.write_bytes(_mixed())
+    with reading.ReaderProcess(path, 1 << 20, size=10) as process:
+        first = next(iter(process.batches()))
+    assert len(first.items) == 10
+    assert not process.running
 
 
 def test_a_file_refused_by_the_reader_process_leaves_nothing(

@@ -60,7 +60,7 @@ def batches(
 
 
 def use_process(source: bytes | Path) -> bool:
-    """Whether :func:`batches_from_process` is worth it for ``source``: a large file on disk, and
+    """Whether :class:`ReaderProcess` is worth it for ``source``: a large file on disk, and
     a second core to parse it on."""
     return (
         isinstance(source, Path)
@@ -81,40 +81,56 @@ def _produce(path: str, max_bytes: int, size: int, prepare: Prepare | None, out:
         out.put(RuntimeError(f"the bank file reader failed: {error!r}"))
 
 
-def batches_from_process(
-    path: Path, max_bytes: int, size: int = BATCH, prepare: Prepare | None = None
-) -> Iterator[Batch]:
+class ReaderProcess:
     """:func:`batches` of the file at ``path``, parsed (and prepared: ``prepare`` must pickle, a
-    module-level function or a partial of one) by a second process."""
-    context = multiprocessing.get_context("spawn")
-    parsed: Any = context.Queue(maxsize=QUEUED_BATCHES)
-    process = context.Process(
-        target=_produce,
-        args=(str(path), max_bytes, size, prepare, parsed),
-        name="paylater-bank-reader",
-        daemon=True,
-    )
-    process.start()
-    try:
+    module-level function or a partial of one) by a second process, which starts at once and is
+    stopped by :meth:`close` (or leaving the ``with`` block), whether its batches were all read or
+    not."""
+
+    def __init__(
+        self, path: Path, max_bytes: int, size: int = BATCH, prepare: Prepare | None = None
+    ) -> None:
+        context = multiprocessing.get_context("spawn")
+        self._parsed: Any = context.Queue(maxsize=QUEUED_BATCHES)
+        self._process = context.Process(
+            target=_produce,
+            args=(str(path), max_bytes, size, prepare, self._parsed),
+            name="paylater-bank-reader",
+            daemon=True,
+        )
+        self._process.start()
+
+    def batches(self) -> Iterator[Batch]:
         while True:
             try:
-                received = parsed.get(timeout=_POLL_SECONDS)
+                received = self._parsed.get(timeout=_POLL_SECONDS)
             except queue.Empty:
-                if process.is_alive():
+                if self._process.is_alive():
                     continue
                 try:  # what it sent just before it exited
-                    received = parsed.get(timeout=_POLL_SECONDS)
+                    received = self._parsed.get(timeout=_POLL_SECONDS)
                 except queue.Empty:
                     raise RuntimeError(
-                        f"the bank file reader stopped (exit code {process.exitcode})"
+                        f"the bank file reader stopped (exit code {self._process.exitcode})"
                     ) from None
             if isinstance(received, BaseException):
                 raise received
             yield received
             if received.last:
                 return
-    finally:
-        if process.is_alive():
-            process.kill()
-        process.join()
-        parsed.close()
+
+    @property
+    def running(self) -> bool:
+        return self._process.is_alive()
+
+    def close(self) -> None:
+        if self._process.is_alive():
+            self._process.kill()
+        self._process.join()
+        self._parsed.close()
+
+    def __enter__(self) -> ReaderProcess:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import io
-from collections.abc import Callable, Generator, Iterator
-from contextlib import closing, contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from functools import partial
@@ -82,14 +82,16 @@ def digest(source: bytes | Path, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
     return sha.hexdigest()
 
 
-def _batches(
+@contextmanager
+def _reading(
     source: bytes | Path, max_bytes: int, parallel: bool, ready: reading.Prepare
-) -> Generator[reading.Batch, None, None]:
+) -> Iterator[Iterator[reading.Batch]]:
     if parallel and isinstance(source, Path):
-        yield from reading.batches_from_process(source, max_bytes, CHUNK, ready)
+        with reading.ReaderProcess(source, max_bytes, CHUNK, ready) as process:
+            yield process.batches()
     else:
         with _open(source) as handle:
-            yield from reading.batches(handle, max_bytes, CHUNK, ready)
+            yield reading.batches(handle, max_bytes, CHUNK, ready)
 
 
 def import_file(
@@ -109,26 +111,27 @@ def import_file(
     A file on disk is parsed by a second process (see :mod:`paylater.bank.reading`) when
     ``parallel`` is true, or, by default, when it is large enough for that to pay."""
     name = name or (source.name if isinstance(source, Path) else "upload")
-    sha = digest(source, max_bytes)
-    known = connection.execute(
-        select(bank_files.c.id, bank_files.c.message, bank_files.c.version).where(
-            bank_files.c.sha256 == sha
-        )
-    ).first()
-    if known is not None:
-        return ImportReport(
-            file_id=known.id,
-            name=name,
-            message=known.message,
-            version=known.version,
-            already_imported=True,
-        )
     report = ImportReport(file_id=new_uuid(), name=name)
     if parallel is None:
         parallel = reading.use_process(source)
-    read_sha = ""
     ready = partial(prepare, file_id=report.file_id, at=at)
-    with closing(_batches(source, max_bytes, parallel, ready)) as parsed:
+    # A reader process starts parsing while the file's digest is computed.
+    with _reading(source, max_bytes, parallel, ready) as parsed:
+        sha = digest(source, max_bytes)
+        known = connection.execute(
+            select(bank_files.c.id, bank_files.c.message, bank_files.c.version).where(
+                bank_files.c.sha256 == sha
+            )
+        ).first()
+        if known is not None:
+            return ImportReport(
+                file_id=known.id,
+                name=name,
+                message=known.message,
+                version=known.version,
+                already_imported=True,
+            )
+        read_sha = ""
         chunk: list[dict[str, Any]] = []
         for batch in parsed:
             for item in batch.items:
