@@ -306,6 +306,10 @@ def run_import(url: str, camt_path: Path) -> dict[str, Any]:
         "entries_per_s": round(report.entries / elapsed),
         "entries_per_cpu_s": round(report.entries / cpu),
         "reader_process_cpu_seconds": round(reader_cpu, 1),
+        # the largest finished child's peak: the reader process's, if there was one
+        "reader_process_peak_rss_mb": round(
+            resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        ),
         "peak_rss_mb": round(peak),
         "rss_before_mb": round(baseline),
         "ledger_ok": ok,
@@ -372,7 +376,8 @@ def main() -> None:
         f"{imported['seconds']} s = {imported['entries_per_s']:,} entries/s "
         f"(CPU {imported['cpu_seconds']} s = {imported['entries_per_cpu_s']:,} entries per CPU-s, "
         f"reader process CPU {imported['reader_process_cpu_seconds']} s), peak "
-        f"{imported['peak_rss_mb']} MB (before {imported['rss_before_mb']} MB), "
+        f"{imported['peak_rss_mb']} MB (before {imported['rss_before_mb']} MB; reader process "
+        f"{imported['reader_process_peak_rss_mb']} MB), "
         f"ledger verify {'ok' if imported['ledger_ok'] else 'FAILED'}"
     )
 

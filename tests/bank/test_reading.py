@@ -185,7 +185,9 @@ def test_bulk_matching_follows_the_oldest_plan_of_a_replanned_order(
         ]
 
     def chosen(*pairs: tuple[str, int]) -> list[tuple[str, str]]:
-        exact = database.run(lambda c: bulk.choose_exact(c, rows(*pairs)), readonly=True)
+        chunk = rows(*pairs)
+        paying = [bulk.valid_reference(row) for row in chunk]
+        exact = database.run(lambda c: bulk.choose_exact(c, chunk, paying), readonly=True)
         return [(row["id"], instalment.id) for row, instalment in exact.chosen]
 
     assert chosen((newer_ref, 500)) == []  # not the order's first unpaid instalment

@@ -135,10 +135,11 @@ def _queries(dialect: str) -> tuple[Any, Any]:
     return lock, schedules
 
 
-def choose_exact(connection: Connection, rows: list[dict[str, Any]]) -> Exact:
-    """Find the entries of ``rows`` (not yet stored) that pay their referenced instalment exactly,
-    and mark their rows applied to it (with the orders locked on PostgreSQL); at most one per
-    order. :func:`apply_exact` then applies those that were stored."""
+def choose_exact(connection: Connection, rows: list[dict[str, Any]], paying: list[str]) -> Exact:
+    """Find the entries of ``rows`` (not yet stored; ``paying``: their :func:`valid_reference`,
+    or ``""``) that pay their referenced instalment exactly, and mark their rows applied to it
+    (with the orders locked on PostgreSQL); at most one per order. :func:`apply_exact` then
+    applies those that were stored."""
     ends = [row["end_to_end_id"] for row in rows if row["end_to_end_id"]]
     collected = set()
     if ends:  # direct-debit collections are settled one by one
@@ -147,13 +148,11 @@ def choose_exact(connection: Connection, rows: list[dict[str, Any]]) -> Exact:
                 select(bank_collections.c.id).where(bank_collections.c.id.in_(ends))
             ).scalars()
         )
-    wanted: dict[str, str] = {}
-    for row in rows:
-        if row["state"] != "unmatched" or row["end_to_end_id"] in collected:
-            continue
-        given = valid_reference(row)
-        if given:
-            wanted[row["id"]] = given
+    wanted = {
+        row["id"]: given
+        for row, given in zip(rows, paying, strict=True)
+        if given and row["state"] == "unmatched" and row["end_to_end_id"] not in collected
+    }
     if not wanted:
         return Exact()
     dialect = connection.dialect.name

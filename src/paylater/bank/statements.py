@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from functools import partial
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, NamedTuple
 
 from sqlalchemy import Connection, insert, select, update
 
@@ -132,7 +132,7 @@ def import_file(
                 already_imported=True,
             )
         read_sha = ""
-        chunk: list[dict[str, Any]] = []
+        chunk: list[Prepared] = []
         for batch in parsed:
             for item in batch.items:
                 if isinstance(item, StatusReport):
@@ -192,9 +192,17 @@ def _initial_state(entry: CamtEntry) -> str:
     return "ignored"
 
 
-def prepare(item: reading.Item, file_id: str, at: datetime) -> dict[str, Any] | StatusReport:
-    """The row of an entry read, as it is stored unless matched (made by the reader process when
-    there is one)."""
+class Prepared(NamedTuple):
+    """An entry read, made ready to be stored: its row (as stored unless matched) and the valid
+    reference its payer gave, if it is to be matched (see :func:`bulk.valid_reference`)."""
+
+    row: dict[str, Any]
+    paying: str
+
+
+def prepare(item: reading.Item, file_id: str, at: datetime) -> Prepared | StatusReport:
+    """What needs no database of an item's import (done by the reader process when there is
+    one)."""
     if isinstance(item, StatusReport):
         return item
     row = {
@@ -220,17 +228,18 @@ def prepare(item: reading.Item, file_id: str, at: datetime) -> dict[str, Any] | 
         "created_at": at,
         "updated_at": at,
     }
-    return row
+    return Prepared(row, bulk.valid_reference(row) if row["state"] == "unmatched" else "")
 
 
 def _import_chunk(
-    connection: Connection, rows: list[dict[str, Any]], report: ImportReport, at: datetime
+    connection: Connection, chunk: list[Prepared], report: ImportReport, at: datetime
 ) -> None:
+    rows = [prepared.row for prepared in chunk]
     report.entries += len(rows)
     received = [row["state"] == "unmatched" for row in rows]
     # Entries that pay their instalment exactly are stored applied; only those stored (not known
     # from an earlier file) are applied.
-    exact = bulk.choose_exact(connection, rows)
+    exact = bulk.choose_exact(connection, rows, [prepared.paying for prepared in chunk])
     inserted = execute(connection, insert_ignoring_duplicates(connection, bank_entries), rows)
     new = list(zip(rows, received, strict=True))
     if inserted.rowcount != len(rows):
