@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import fields
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import BindParameter, Connection, Date, bindparam, func, or_, select
@@ -167,6 +168,7 @@ _PROFILE = select(
 GRACE_BUSINESS_DAYS = 3
 
 
+@lru_cache(maxsize=1024)
 def overdue_cutoff(today: date, country: str, grace: int = GRACE_BUSINESS_DAYS) -> date:
     """The latest due date whose grace period (business days for transfers in flight) is over.
 
@@ -250,7 +252,11 @@ def authorize(
         collection_cases=int(profile.in_collections),
     )
     decision = decide_authorization(rules, inputs)
-    recorded = {k: (v.value if isinstance(v, PlanType) else v) for k, v in asdict(inputs).items()}
+    # The inputs are all scalars: a shallow read is what ``asdict`` would give, without its copies.
+    recorded = {
+        name: (value.value if isinstance(value, PlanType) else value)
+        for name, value in ((f.name, getattr(inputs, f.name)) for f in fields(inputs))
+    }
     decision_id = _record(
         connection,
         decision,
