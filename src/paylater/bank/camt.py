@@ -364,6 +364,7 @@ def _exponent(currency: str) -> int:
         raise BankFileError(f"bad amount currency {currency!r}") from error
 
 
+@lru_cache(maxsize=4096)  # files repeat the same amounts (instalments) over and over
 def _money(text: str, currency: str) -> tuple[int, str]:
     """An amount in minor units of ``currency`` (ISO 4217), from its decimal text."""
     digits = _exponent(currency)

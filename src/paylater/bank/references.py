@@ -66,6 +66,8 @@ def bank_details(country: str, config: BankSettings | None = None) -> tuple[str,
 
 def normalize(reference: str) -> str:
     """Upper case without spaces, dashes, dots or slashes, as references are compared."""
+    if reference.isalnum():  # no separator to remove
+        return reference.upper()
     return _SEPARATORS.sub("", reference).upper()
 
 
