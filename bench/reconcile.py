@@ -10,9 +10,12 @@ own process so that peak memory is the phase's own:
   of paylater's reader, which also extracts every field;
 * import: ``paylater.bank.statements.import_file`` in one transaction — entries stored, put in
   suspense, matched, applied (instalments paid, ledger postings, "payment received" e-mails
-  queued) and committed.
+  queued) and committed. A file this large is parsed by a second process (see
+  ``paylater.bank.reading``), whose CPU time and peak memory are printed beside the importing
+  process's.
 
-Prints entries/s and peak RSS for each, then checks the ledger.
+Prints entries/s and peak RSS for each, then checks the ledger. ``--reuse`` keeps a copy of the
+set-up SQLite database (and the file) in ``--workdir`` and starts the next run from it.
 """
 
 from __future__ import annotations
