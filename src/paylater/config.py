@@ -6,6 +6,7 @@ import secrets
 from functools import cached_property
 from pathlib import Path
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -36,6 +37,9 @@ class Settings(BaseSettings):
     webhooks_allow_loopback: bool = False
     # Rows per transaction of the daily run's bulk tasks (see paylater.jobs.daily).
     daily_chunk_size: int = 100
+    # Milliseconds the daily run rests after each write transaction: more room for other writers
+    # (a slow disk, a busy API) at the cost of a longer run. No pause by default.
+    daily_chunk_pause_ms: int = Field(default=0, ge=0, le=1000)
 
     @cached_property
     def hashing_key(self) -> bytes:

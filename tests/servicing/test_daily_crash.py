@@ -58,6 +58,8 @@ def test_a_worker_killed_mid_run_completes_the_day_once(
         database.url,
         tmp_path,
         daily_chunk_size="10",
+        # 40 reminder chunks would otherwise pass in a few milliseconds, between two looks.
+        daily_chunk_pause_ms="25",
         smtp_host="127.0.0.1",
         smtp_port=str(server.port),
     )

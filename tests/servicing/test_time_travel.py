@@ -291,3 +291,34 @@ def test_an_order_cap_holds_across_chunks_prepared_ahead(
         day += timedelta(days=1)
     assert sum(amount for _day, amount, _id in _fees(database, order_id)) == 1_000
     assert database.run(verify).ok
+
+
+@pytest.mark.parametrize(("pause_ms", "rests"), [(0, 0), (40, 2)])
+def test_the_daily_run_rests_after_each_write_when_asked(
+    database: Database, settings: Any, monkeypatch: pytest.MonkeyPatch, pause_ms: int, rests: int
+) -> None:
+    from datetime import UTC, datetime
+
+    import paylater.jobs.daily as daily
+
+    slept: list[float] = []
+    monkeypatch.setattr(daily.time, "sleep", slept.append)
+    moment = datetime(2027, 1, 4, 6, 0, tzinfo=UTC)
+    run = daily.CountryDay(
+        database,
+        "US",
+        moment.date(),
+        moment,
+        FixedClock(moment),
+        settings.model_copy(update={"daily_chunk_pause_ms": pause_ms}),
+        chunk_size=2,
+    )
+    items = [1, 2, 3, 4, 5]
+
+    def select(_connection: Any, after: int | None, limit: int) -> list[int]:
+        return [item for item in items if after is None or item > after][:limit]
+
+    done = run.in_chunks(select, lambda _connection, rows: len(rows), key=lambda item: item)
+    assert done == 5  # three write transactions: two full chunks, then the last one
+    # Other short sleeps (letting a waiting request through) may be recorded beside the rests.
+    assert slept.count(0.04) == rests

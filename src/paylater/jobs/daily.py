@@ -57,6 +57,11 @@ class CountryDay:
     # Told how long each chunk's transaction took, in seconds (benchmarks watch it).
     observe_chunk: Callable[[float], None] | None = None
 
+    def _rest(self) -> None:
+        """The operator's pause after each write transaction (``daily_chunk_pause_ms``)."""
+        if self.settings.daily_chunk_pause_ms:
+            time.sleep(self.settings.daily_chunk_pause_ms / 1000)
+
     @property
     def read_size(self) -> int:
         """Rows read and prepared at a time by :meth:`in_prepared_chunks`, which writes them in
@@ -94,6 +99,7 @@ class CountryDay:
             if len(rows) < self.chunk_size:
                 return total
             after = key(rows[-1])
+            self._rest()
             self.database.pause_for_writers()
 
     def in_prepared_chunks(
@@ -131,6 +137,7 @@ class CountryDay:
                 total += self.database.run(write, redoable=True)
                 if self.observe_chunk is not None:
                     self.observe_chunk(time.perf_counter() - started)
+                self._rest()
             if len(rows) < self.read_size:
                 return total
             after = key(rows[-1])
