@@ -151,17 +151,56 @@ class WriteGate:
         if self.waiting is None:
             return
         deadline = time.monotonic() + longest
-        while self._someone_waits() and time.monotonic() < deadline:
+        while self.someone_waits() and time.monotonic() < deadline:
             time.sleep(_WAITER_POLL_SECONDS)
 
-    def _someone_waits(self) -> bool:
-        assert self.waiting is not None
+    def someone_waits(self) -> bool:
+        """Whether a request is waiting for the gate (its marker is there and fresh)."""
+        if self.waiting is None:
+            return False
         try:
             marked = self.waiting.stat().st_mtime
         except FileNotFoundError:
             return False
         # A marker older than any wait (its process died waiting) is ignored.
         return time.time() - marked < _WRITE_WAIT_SECONDS
+
+
+class GiveWay:
+    """Watches one bulk transaction on SQLite for merchant requests waiting for the write gate.
+
+    SQLite calls a progress handler every few thousand virtual-machine steps of a statement; this
+    one stops the statement (``SQLITE_INTERRUPT``) when a request has left its marker, and notes
+    that it did so the caller can tell a retreat from a real error. The handler is removed before
+    the commit, so a transaction that reached its end always commits.
+    """
+
+    def __init__(self, gate: WriteGate) -> None:
+        self.gate = gate
+        self.gave_way = False
+        self.retreats = 0
+        self._next_look = 0.0
+
+    def _check(self) -> int:
+        now = time.monotonic()
+        if now < self._next_look:
+            return 0
+        self._next_look = now + _GIVE_WAY_LOOK_SECONDS
+        if self.gate.someone_waits():
+            self.gave_way = True
+            self.retreats += 1
+            return 1
+        return 0
+
+    @contextmanager
+    def watching(self, connection: Connection) -> Iterator[None]:
+        driver = connection.connection.driver_connection
+        assert driver is not None
+        driver.set_progress_handler(self._check, _GIVE_WAY_STEPS)
+        try:
+            yield
+        finally:
+            driver.set_progress_handler(None, 0)
 
 
 def _set_synchronous(connection: Connection, level: str) -> None:
@@ -210,7 +249,7 @@ class Database:
 
     @contextmanager
     def transaction(
-        self, *, readonly: bool = False, redoable: bool = False
+        self, *, readonly: bool = False, redoable: bool = False, give_way: GiveWay | None = None
     ) -> Iterator[Connection]:
         """A transaction that commits when the block ends and rolls back on any exception.
 
@@ -229,7 +268,11 @@ class Database:
             gate = self.write_gate.enter() if relaxed else None
             try:
                 with connection.begin():
-                    yield connection
+                    if give_way is None:
+                        yield connection
+                    else:
+                        with give_way.watching(connection):
+                            yield connection
             finally:
                 if gate is not None:
                     gate.leave()
@@ -241,12 +284,26 @@ class Database:
     ) -> T:
         """Run ``work`` in one transaction, retrying PostgreSQL serialization failures."""
         attempt = 0
+        # On SQLite, redoable (bulk) work gives way to merchant requests in mid-transaction: it
+        # rolls back as soon as one waits for the write gate and runs again once it has passed,
+        # so a request waits for a fraction of a millisecond instead of a whole bulk transaction.
+        # After a few such retreats it runs to the end, so that bulk work always progresses.
+        give_way = GiveWay(self.write_gate) if redoable and self.is_sqlite else None
         while True:
             attempt += 1
+            if give_way is not None and give_way.retreats >= _MAX_RETREATS:
+                give_way = None
             try:
-                with self.transaction(readonly=readonly, redoable=redoable) as connection:
+                with self.transaction(
+                    readonly=readonly, redoable=redoable, give_way=give_way
+                ) as connection:
                     return work(connection)
             except (OperationalError, DBAPIError) as error:
+                if give_way is not None and give_way.gave_way:
+                    give_way.gave_way = False
+                    attempt -= 1
+                    self.write_gate.yield_to_waiters()
+                    continue
                 if attempt >= _MAX_ATTEMPTS or not self._retryable(error):
                     raise
                 time.sleep(0.005 * attempt)
@@ -312,6 +369,13 @@ _YIELD_SECONDS = 0.001
 # How often a bulk job looks whether the request it lets through has got the gate yet.
 _WAITER_POLL_SECONDS = 0.0002
 _CHECKPOINT_SECONDS = 1.0
+# How often a bulk transaction looks for a waiting request: SQLite calls back every so many
+# virtual-machine steps (tens to hundreds of microseconds of a statement), and the marker file
+# is looked at no more often than every 0.2 ms. After so many retreats a bulk transaction runs
+# to its end regardless.
+_GIVE_WAY_STEPS = 2_000
+_GIVE_WAY_LOOK_SECONDS = 0.0002
+_MAX_RETREATS = 3
 
 
 class GroupCommitWriter:

@@ -9,7 +9,9 @@ import threading
 import time
 from pathlib import Path
 
-from paylater.db import WriteGate
+from sqlalchemy import Connection
+
+from paylater.db import Database, WriteGate
 
 
 def test_a_waiting_request_gets_the_gate_before_the_bulk_job_takes_it_again(
@@ -59,3 +61,68 @@ def test_without_a_waiter_or_with_a_stale_marker_the_bulk_job_does_not_wait(
     started = time.monotonic()
     gate.yield_to_waiters()
     assert time.monotonic() - started < 0.01
+
+
+def _bulk_database(tmp_path: Path) -> Database:
+    database = Database(f"sqlite:///{tmp_path / 'bulk.db'}")
+    database.run(lambda c: c.exec_driver_sql("CREATE TABLE rows (n INTEGER)"))
+    return database
+
+
+# One statement long enough (about 100,000 rows) to be interrupted while it runs.
+_MANY_ROWS = (
+    "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100000) "
+    "INSERT INTO rows SELECT i FROM n"
+)
+
+
+def test_a_bulk_transaction_gives_way_mid_statement_and_is_redone_once(tmp_path: Path) -> None:
+    database = _bulk_database(tmp_path)
+    marker = database.write_gate.waiting
+    assert marker is not None
+    attempts: list[int] = []
+
+    def bulk(connection: Connection) -> int:
+        attempts.append(1)
+        if len(attempts) == 1:
+            marker.touch()  # a merchant request starts waiting for the gate
+            threading.Timer(0.02, lambda: marker.unlink(missing_ok=True)).start()
+        connection.exec_driver_sql(_MANY_ROWS)
+        return len(attempts)
+
+    assert database.run(bulk, redoable=True) == 2
+    count = database.run(lambda c: c.exec_driver_sql("SELECT count(*) FROM rows").scalar_one())
+    assert count == 100_000  # the first attempt left nothing behind
+
+
+def test_a_bulk_transaction_runs_to_its_end_after_a_few_retreats(tmp_path: Path) -> None:
+    database = _bulk_database(tmp_path)
+    marker = database.write_gate.waiting
+    assert marker is not None
+    marker.touch()  # a request that keeps waiting (or requests that keep coming)
+    attempts: list[int] = []
+
+    def bulk(connection: Connection) -> None:
+        attempts.append(1)
+        marker.touch()
+        connection.exec_driver_sql(_MANY_ROWS)
+
+    database.run(bulk, redoable=True)
+    assert len(attempts) == 4  # three retreats, then once to the end
+    count = database.run(lambda c: c.exec_driver_sql("SELECT count(*) FROM rows").scalar_one())
+    assert count == 100_000
+
+
+def test_work_that_is_not_redoable_never_gives_way(tmp_path: Path) -> None:
+    database = _bulk_database(tmp_path)
+    marker = database.write_gate.waiting
+    assert marker is not None
+    marker.touch()
+    attempts: list[int] = []
+
+    def work(connection: Connection) -> None:
+        attempts.append(1)
+        connection.exec_driver_sql(_MANY_ROWS)
+
+    database.run(work)
+    assert attempts == [1]
