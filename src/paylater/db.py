@@ -373,7 +373,7 @@ _CHECKPOINT_SECONDS = 1.0
 # virtual-machine steps (tens to hundreds of microseconds of a statement), and the marker file
 # is looked at no more often than every 0.2 ms. After so many retreats a bulk transaction runs
 # to its end regardless.
-_GIVE_WAY_STEPS = 2_000
+_GIVE_WAY_STEPS = 500
 _GIVE_WAY_LOOK_SECONDS = 0.0002
 _MAX_RETREATS = 3
 
