@@ -110,3 +110,11 @@ def test_add_business_days_counts_exactly_n(day: date, n: int, country: str) -> 
     assert sum(is_business_day(d, country) for d in window) == abs(n)
     if n != 0:
         assert is_business_day(result, country)
+
+
+def test_the_countries_accepted_are_those_the_holidays_library_supports() -> None:
+    import holidays
+
+    from paylater.plans.calendar import _supported_countries
+
+    assert _supported_countries() == frozenset(holidays.list_supported_countries())

@@ -11,6 +11,7 @@ from datetime import date, timedelta
 from functools import lru_cache
 
 import holidays
+from holidays.registry import EntityLoader
 
 _ONE_DAY = timedelta(days=1)
 _SATURDAY = 5
@@ -18,7 +19,9 @@ _SATURDAY = 5
 
 @lru_cache(maxsize=1)
 def _supported_countries() -> frozenset[str]:
-    return frozenset(holidays.list_supported_countries())
+    # The registry's codes, aliases included: ``holidays.list_supported_countries()`` gives the
+    # same codes but imports every country's module to list subdivisions (~0.1–0.4 s).
+    return frozenset(EntityLoader.get_country_codes(True))
 
 
 @lru_cache(maxsize=4096)
