@@ -59,7 +59,14 @@ _TX_AMOUNT_FIELDS = (  # read only for the transactions of a batched entry
 )
 
 
-_NO_DETAILS = [""] * len(_TX_FIELDS)
+# Read on the entry itself: its fields, how many transaction details it has and, for an entry
+# with at most one (nearly all), that one's fields; an entry with several reads each one's.
+_ONE_TX = "c:NtryDtls/c:TxDtls/"
+_ENTRY_FIELDS = (
+    *_NTRY_FIELDS,
+    "count(c:NtryDtls/c:TxDtls)",
+    *(field.replace("normalize-space(", f"normalize-space({_ONE_TX}", 1) for field in _TX_FIELDS),
+)
 
 
 @lru_cache(maxsize=32)
@@ -71,7 +78,7 @@ def _extractors(namespace: str) -> tuple[etree.XPath, etree.XPath, etree.XPath]:
             smart_strings=False,
         )
 
-    return compiled(_NTRY_FIELDS), compiled(_TX_FIELDS), compiled(_TX_AMOUNT_FIELDS)
+    return compiled(_ENTRY_FIELDS), compiled(_TX_FIELDS), compiled(_TX_AMOUNT_FIELDS)
 
 
 class BankFileError(ValueError):
@@ -281,28 +288,30 @@ class MessageReader:
                 _drop(element)
 
     def _entry(self, ntry: Any, account: str) -> Iterator[CamtEntry]:
-        # One compiled XPath per level reads every field at once (far cheaper than a look-up
-        # per field); values come back tab-separated, tabs inside values being normalized away.
+        # One compiled XPath reads every field at once (far cheaper than a look-up per field),
+        # those of the entry's one transaction too; values come back tab-separated, tabs inside
+        # values being normalized away. A batched entry's transactions are read one by one.
         fields = self._ntry_fields(ntry).split("\t")
-        amount, currency, direction, status, booked, servicer_ref, entry_ref, reversal = fields
+        amount, currency, direction, status, booked, servicer_ref, entry_ref, reversal = fields[:8]
         minor, currency = _money(amount, currency)
         if direction not in ("CRDT", "DBIT"):
             raise BankFileError(f"an entry has no valid CdtDbtInd: {direction!r}")
         if status not in _STATUS_CODES:
             raise BankFileError(f"an entry has an unknown status {status!r}")
         booking_date = _date(booked)
-        block_tag, tx_tag = self._details
-        details: list[Any] = [
-            tx for block in ntry.iterchildren(block_tag) for tx in block.iterchildren(tx_tag)
-        ]
-        batched = len(details) > 1
-        for index, tx in enumerate(details or [None]):
-            values = self._tx_fields(tx).split("\t") if tx is not None else _NO_DETAILS
-            tx_ref, end_to_end, name_v2, name_v8, reference, reason, text1, text2 = values
+        batched = fields[8] not in ("0", "1")
+        details: list[list[str]] = [fields[9:]]
+        if batched:
+            block_tag, tx_tag = self._details
+            details = [
+                self._tx_fields(tx).split("\t") + self._tx_amounts(tx).split("\t")
+                for block in ntry.iterchildren(block_tag)
+                for tx in block.iterchildren(tx_tag)
+            ]
+        for index, values in enumerate(details):
+            tx_ref, end_to_end, name_v2, name_v8, reference, reason, text1, text2 = values[:8]
             if batched:
-                tx_amount, tx_currency, detail_amount, detail_currency = self._tx_amounts(tx).split(
-                    "\t"
-                )
+                tx_amount, tx_currency, detail_amount, detail_currency = values[8:]
                 if tx_amount:
                     minor, currency = _money(tx_amount, tx_currency)
                 elif detail_amount:
@@ -364,7 +373,7 @@ def _exponent(currency: str) -> int:
         raise BankFileError(f"bad amount currency {currency!r}") from error
 
 
-@lru_cache(maxsize=4096)  # files repeat the same amounts (instalments) over and over
+@lru_cache(maxsize=1 << 16)  # files repeat the same amounts (instalments) over and over
 def _money(text: str, currency: str) -> tuple[int, str]:
     """An amount in minor units of ``currency`` (ISO 4217), from its decimal text."""
     digits = _exponent(currency)
