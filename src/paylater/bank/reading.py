@@ -6,7 +6,7 @@ connections and threads), the parsing of the next batches overlaps the writing o
 one. The batches travel through a bounded queue, so memory stays flat whatever the file size; the
 reader process runs exactly the code the importing process would (:func:`batches`), so both give
 the same items, the same refusals and the same digest. The reader process can also prepare each
-item for the importer (see ``prepare``), taking that work off the importing process. A file
+batch for the importer (see ``prepare``), taking that work off the importing process. A file
 refused by the reader process raises the same :class:`~paylater.bank.camt.BankFileError` in the
 importing process; the reader process is stopped whenever the import ends, refused or not.
 """
@@ -28,7 +28,7 @@ PARALLEL_MIN_BYTES = 8 * 1024 * 1024  # smaller files are read faster than a pro
 _POLL_SECONDS = 1.0
 
 Item = CamtEntry | StatusReport
-Prepare = Callable[[Item], Any]
+Prepare = Callable[[list[Item]], list[Any]]  # a batch's items, made ready for the importer
 
 
 class Batch(NamedTuple):
@@ -45,17 +45,19 @@ class Batch(NamedTuple):
 def batches(
     handle: IO[bytes], max_bytes: int, size: int = BATCH, prepare: Prepare | None = None
 ) -> Iterator[Batch]:
-    """The items of the bank message in ``handle``, ``size`` at a time, each passed through
+    """The items of the bank message in ``handle``, ``size`` at a time, passed through
     ``prepare`` if given; the last batch (maybe empty) has ``last`` set, and the message, version
     and SHA-256 of every byte of the file."""
     reader = MessageReader(handle, max_bytes=max_bytes)
     items: list[Any] = []
     for item in reader.items():
-        items.append(item if prepare is None else prepare(item))
+        items.append(item)
         if len(items) >= size:
-            yield Batch(items, reader.bytes_read)
+            yield Batch(items if prepare is None else prepare(items), reader.bytes_read)
             items = []
     reader.finish()
+    if prepare is not None:
+        items = prepare(items)
     yield Batch(items, reader.bytes_read, True, reader.message, reader.version, reader.sha256)
 
 

@@ -25,7 +25,7 @@ from paylater.bank.camt import DEFAULT_MAX_BYTES, CamtEntry, FileTooLarge, Statu
 from paylater.bank.models import bank_entries, bank_files
 from paylater.db import insert_ignoring_duplicates
 from paylater.fastsql import execute
-from paylater.kit.ids import new_ordered_uuid, new_uuid
+from paylater.kit.ids import new_ordered_uuids, new_uuid
 
 CHUNK = 2000
 Progress = Callable[[int], None]
@@ -200,13 +200,19 @@ class Prepared(NamedTuple):
     paying: str
 
 
-def prepare(item: reading.Item, file_id: str, at: datetime) -> Prepared | StatusReport:
-    """What needs no database of an item's import (done by the reader process when there is
+def prepare(items: list[reading.Item], file_id: str, at: datetime) -> list[Prepared | StatusReport]:
+    """What needs no database of a batch's import (done by the reader process when there is
     one)."""
-    if isinstance(item, StatusReport):
-        return item
+    ids = iter(new_ordered_uuids(len(items)))  # time-ordered: a large file appends to the index
+    return [
+        item if isinstance(item, StatusReport) else _ready(item, next(ids), file_id, at)
+        for item in items
+    ]
+
+
+def _ready(item: CamtEntry, entry_id: str, file_id: str, at: datetime) -> Prepared:
     row = {
-        "id": new_ordered_uuid(),  # time-ordered: a large file appends to the index
+        "id": entry_id,
         "identity": item.identity(),
         "file_id": file_id,
         "account": item.account[:34],

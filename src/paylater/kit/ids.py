@@ -39,3 +39,15 @@ def new_ordered_uuid() -> str:
     return _formatted(
         (time.time_ns() // 1_000_000) << 80 | int.from_bytes(os.urandom(10), "big"), 7
     )
+
+
+def new_ordered_uuids(count: int) -> list[str]:
+    """``count`` version-7 UUIDs in ascending order, for a run of rows written together (a
+    bank file's entries): the millisecond time and 26 random bits shared, then the last 48 bits
+    counting up from a random start below 2**47 (so they never carry over). Unique like
+    :func:`new_ordered_uuid` (two runs would need the same millisecond, the same 26 bits and
+    overlapping counters), and about three times cheaper."""
+    random = int.from_bytes(os.urandom(10), "big")
+    head = _formatted((time.time_ns() // 1_000_000) << 80 | random, 7)[:24]  # to "-yxxx-"
+    start = random & ((1 << 47) - 1)
+    return [f"{head}{value:012x}" for value in range(start, start + count)]
