@@ -31,7 +31,7 @@ from paylater.backoffice.pages import (
 )
 from paylater.bank import service as bank
 from paylater.bank.camt import BankFileError
-from paylater.bank.matching import OPEN_STATES
+from paylater.bank.matching import IS_OPEN
 from paylater.bank.models import bank_entries
 from paylater.bank.references import settings as bank_settings
 from paylater.bank.statements import ImportReport, import_file
@@ -81,9 +81,7 @@ async def dashboard(request: Request) -> Response:
             "reviews": len(reviews.pending(connection)),
             "disputes": disputes.list_disputes(connection, status=disputes.RESPONDED, limit=1)[1],
             "unmatched": connection.execute(
-                select(func.count())
-                .select_from(bank_entries)
-                .where(bank_entries.c.state.in_(OPEN_STATES))
+                select(func.count()).select_from(bank_entries).where(IS_OPEN)
             ).scalar_one(),
         }
 

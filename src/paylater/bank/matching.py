@@ -15,10 +15,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, insert, select, update
+from sqlalchemy import Connection, and_, insert, literal_column, select, update
 
 from paylater.bank import references
-from paylater.bank.models import bank_audit, bank_entries, bank_suggestions, payment_references
+from paylater.bank.models import (
+    OPEN_STATES,
+    bank_audit,
+    bank_entries,
+    bank_suggestions,
+    payment_references,
+)
 from paylater.billing.models import instalments
 from paylater.billing.service import record_payment
 from paylater.consumers.models import consumers
@@ -27,7 +33,9 @@ from paylater.kit.money import Money
 from paylater.ledger.service import AccountKind, Posting, account, post
 from paylater.orders.models import orders
 
-OPEN_STATES = ("unmatched", "suggested")
+# Entries still to be matched, with the states as literals, so that the partial index on them
+# (ix_bank_entries_open_amount) serves the queries on SQLite too.
+IS_OPEN = bank_entries.c.state.in_([literal_column(f"'{state}'") for state in OPEN_STATES])
 CANDIDATE_LIMIT = 200
 _WORD = re.compile(r"[^\w]+")
 
@@ -254,7 +262,7 @@ def apply_entry(
     connection.execute(select(orders.c.id).where(orders.c.id == target.order_id).with_for_update())
     claimed = connection.execute(
         update(bank_entries)
-        .where(and_(bank_entries.c.id == entry_id, bank_entries.c.state.in_(OPEN_STATES)))
+        .where(and_(bank_entries.c.id == entry_id, IS_OPEN))
         .values(
             state="applied",
             order_id=target.order_id,

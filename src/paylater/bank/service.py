@@ -106,7 +106,7 @@ def return_to_sender(
         raise NotFound(f"no bank entry {entry_id}")
     claimed = connection.execute(
         update(bank_entries)
-        .where(and_(bank_entries.c.id == entry_id, bank_entries.c.state.in_(matching.OPEN_STATES)))
+        .where(and_(bank_entries.c.id == entry_id, matching.IS_OPEN))
         .where(bank_entries.c.direction == "CRDT")
         .values(state="returned", updated_at=at)
     )
@@ -171,7 +171,7 @@ def search_unmatched(
     limit: int = 100,
 ) -> list[UnmatchedEntry]:
     """Unmatched and suggested entries, newest booking first, with their suggestions."""
-    query = select(bank_entries).where(bank_entries.c.state.in_(matching.OPEN_STATES))
+    query = select(bank_entries).where(matching.IS_OPEN)
     if amount is not None:
         minor = amount.minor if isinstance(amount, Money) else int(amount)
         query = query.where(bank_entries.c.amount == minor)
@@ -244,7 +244,7 @@ def reported_payment_candidates(
     ).one()
     query = (
         select(bank_entries)
-        .where(bank_entries.c.state.in_(matching.OPEN_STATES))
+        .where(matching.IS_OPEN)
         .where(bank_entries.c.direction == "CRDT")
         .where(bank_entries.c.currency == currency)
     )
