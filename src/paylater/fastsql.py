@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any, ClassVar
 
 from sqlalchemy import Connection, Engine
@@ -129,9 +130,12 @@ class _Plan:
             return [{} if self.named else () for _ in rows]
         columns: list[list[Any]] = []
         for name, processor, default in self.binds:
-            column = [values.get(name, default) for values in rows]
-            if any(value is _MISSING for value in column):
-                raise _Unsupported
+            try:  # every row has the key (bulk rows do): read in C
+                column = list(map(itemgetter(name), rows))
+            except KeyError:
+                column = [values.get(name, default) for values in rows]
+                if default is _MISSING and any(value is _MISSING for value in column):
+                    raise _Unsupported from None
             if processor is not None:
                 column = _converted(column, processor)
             columns.append(column)
