@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from functools import partial
 from pathlib import Path
-from typing import IO, Any, NamedTuple
+from typing import IO, Any
 
 from sqlalchemy import Connection, insert, select, update
 
@@ -192,12 +192,10 @@ def _initial_state(entry: CamtEntry) -> str:
     return "ignored"
 
 
-class Prepared(NamedTuple):
-    """An entry read, made ready to be stored: its row (as stored unless matched) and the valid
-    reference its payer gave, if it is to be matched (see :func:`bulk.valid_reference`)."""
-
-    row: dict[str, Any]
-    paying: str
+# An entry read, made ready to be stored: its row (as stored unless matched) and the valid
+# reference its payer gave, if it is to be matched (see :func:`bulk.valid_reference`). A plain
+# tuple: it crosses from the reader process pickled, twice as fast as a named tuple.
+Prepared = tuple[dict[str, Any], str]
 
 
 def prepare(items: list[reading.Item], file_id: str, at: datetime) -> list[Prepared | StatusReport]:
@@ -234,18 +232,18 @@ def _ready(item: CamtEntry, entry_id: str, file_id: str, at: datetime) -> Prepar
         "created_at": at,
         "updated_at": at,
     }
-    return Prepared(row, bulk.valid_reference(row) if row["state"] == "unmatched" else "")
+    return row, bulk.valid_reference(row) if row["state"] == "unmatched" else ""
 
 
 def _import_chunk(
     connection: Connection, chunk: list[Prepared], report: ImportReport, at: datetime
 ) -> None:
-    rows = [prepared.row for prepared in chunk]
+    rows = [row for row, _ in chunk]
     report.entries += len(rows)
     received = [row["state"] == "unmatched" for row in rows]
     # Entries that pay their instalment exactly are stored applied; only those stored (not known
     # from an earlier file) are applied.
-    exact = bulk.choose_exact(connection, rows, [prepared.paying for prepared in chunk])
+    exact = bulk.choose_exact(connection, rows, [paying for _, paying in chunk])
     inserted = execute(connection, insert_ignoring_duplicates(connection, bank_entries), rows)
     new = list(zip(rows, received, strict=True))
     if inserted.rowcount != len(rows):
