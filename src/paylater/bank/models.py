@@ -30,6 +30,8 @@ payment_references = Table(
     Column("scheme", String(4), nullable=False),  # rf | ocr
     Column("created_at", UTCDateTime(), nullable=False),
     Index("ix_payment_references_order", "order_id"),
+    # Covers the look-up by reference of a bank file's import (order and instalment).
+    Index("ix_payment_references_lookup", "reference", "order_id", "instalment_id"),
 )
 
 # Every imported file once: the same bytes imported again change nothing.
