@@ -266,8 +266,15 @@ class MessageReader:
         """Every transaction of a camt.053 or camt.054, or every status of a pain.002, in file
         order."""
         account = ""
+        entry_tag = ""
         for _event, element in self._events(("{*}Acct", "{*}Ntry", "{*}TxInfAndSts")):
-            name = element.tag.rpartition("}")[2]
+            tag = element.tag
+            if tag == entry_tag:  # an entry of the message's namespace: nearly every element
+                yield from self._entry(element, account)
+                _drop(element)
+                continue
+            entry_tag = "" if self.message == "pain.002" else self._q("Ntry")
+            name = tag.rpartition("}")[2]
             if self.message == "pain.002":
                 if name == "TxInfAndSts":
                     _check_entities(element)
