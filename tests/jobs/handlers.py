@@ -14,9 +14,10 @@ from typing import Any
 from sqlalchemy import Column, Connection, Integer, MetaData, String, Table
 
 from paylater.db import Database
-from paylater.jobs import JobContext, PermanentFailure, register
+from paylater.jobs import JobContext, PermanentFailure, register, register_external
 
 EFFECT = "test.effect"
+SLOW_OUTSIDE = "test.slow_outside"
 PERMANENT = "test.permanent"
 
 effects = Table(
@@ -67,3 +68,24 @@ def refuse(connection: Connection, payload: Any, context: JobContext) -> None:
         )
     )
     raise PermanentFailure("nothing to retry")
+
+
+class _SlowOutside:
+    """Works ``payload["sleep"]`` seconds with no transaction open (like a large daily run),
+    then records its effect with the job's ``done``."""
+
+    def load(self, connection: Connection, payload: Any, context: JobContext) -> Any:
+        return payload
+
+    def perform(self, loaded: Any, context: JobContext) -> None:
+        time.sleep(loaded["sleep"])
+
+    def record(self, connection: Connection, loaded: Any, context: JobContext) -> None:
+        connection.execute(
+            effects.insert().values(
+                job_id=context.job_id, worker_id=context.worker_id, attempt=context.attempt
+            )
+        )
+
+
+register_external(SLOW_OUTSIDE, _SlowOutside())

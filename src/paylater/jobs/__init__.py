@@ -11,8 +11,9 @@ Every side effect and every piece of background work is a row in the ``jobs`` ta
 * **Claim.** :func:`claim` takes up to N due jobs in one short transaction and leases them to a
   worker: ``status = running``, ``locked_until = now + lease``, ``attempts + 1``. PostgreSQL picks
   candidates with ``SELECT … FOR UPDATE SKIP LOCKED`` so any number of workers proceed without
-  waiting on each other; SQLite does the same under ``BEGIN IMMEDIATE`` (one writer). A job whose
-  lease ran out (its worker died or hung) is claimable again.
+  waiting on each other; SQLite does the same under ``BEGIN IMMEDIATE`` (one writer). While a job
+  runs, its worker renews the lease every third of it, so a long job (a large daily run) stays
+  its worker's; a job whose lease ran out (its worker died or hung) is claimable again.
 * **Run.** :func:`run_one` runs each job in its own transaction: the handler's writes and the
   ``done`` status commit together, so a crash before the commit loses nothing and doubles nothing
   — the job is simply claimed again after its lease. Completion is fenced by ``(locked_by,

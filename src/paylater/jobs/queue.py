@@ -195,6 +195,12 @@ def _held(job: Job) -> Any:
     )
 
 
+def renew(connection: Connection, job: Job, until: datetime) -> bool:
+    """Extend a claimed job's lease to ``until``; ``False`` when the claim is no longer held."""
+    result = connection.execute(update(jobs).where(_held(job)).values(locked_until=until))
+    return result.rowcount == 1
+
+
 def mark_done(connection: Connection, job: Job, now: datetime) -> bool:
     """Mark a claimed job done; ``False`` when the claim is no longer held (lease lost)."""
     result = connection.execute(

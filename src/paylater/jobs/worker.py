@@ -25,7 +25,15 @@ from sqlalchemy import Connection
 from paylater.config import Settings
 from paylater.db import Database
 from paylater.jobs.daily import schedule_due_days
-from paylater.jobs.queue import DEFAULT_LEASE, Job, claim, mark_done, mark_failed, release
+from paylater.jobs.queue import (
+    DEFAULT_LEASE,
+    Job,
+    claim,
+    mark_done,
+    mark_failed,
+    release,
+    renew,
+)
 from paylater.jobs.registry import (
     ExternalHandler,
     Handler,
@@ -84,13 +92,52 @@ def _describe(error: BaseException) -> str:
     return "".join(traceback.format_exception(error)).strip()
 
 
-def run_one(database: Database, job: Job, *, clock: Clock, settings: Settings) -> str:
+@contextmanager
+def _lease_kept(
+    database: Database, job: Job, *, clock: Clock, lease: timedelta | None
+) -> Iterator[None]:
+    """While a job runs, extend its lease every third of the lease, so that a long job (a large
+    country's daily run) is not claimed by another worker while its own still works on it. A
+    worker that dies renews nothing, and the job is claimable once its last lease has run out."""
+    if lease is None or job.locked_by is None:
+        yield
+        return
+    stop = threading.Event()
+
+    def keep() -> None:
+        while not stop.wait(lease.total_seconds() / 3):
+            try:
+                held = database.run(lambda c: renew(c, job, clock.now() + lease))
+            except Exception as error:  # a busy database: try again at the next beat
+                log.warning("job %s: lease not renewed: %s", job.id, error)
+                continue
+            if not held:
+                return
+
+    beat = threading.Thread(target=keep, name=f"lease-{job.id}", daemon=True)
+    beat.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        beat.join()
+
+
+def run_one(
+    database: Database,
+    job: Job,
+    *,
+    clock: Clock,
+    settings: Settings,
+    lease: timedelta | None = None,
+) -> str:
     """Run one claimed job and settle it; returns ``done``, ``failed``, ``dead`` or ``lost``.
 
     The handler's writes and the ``done`` status commit in one transaction. If the handler
     raises, that transaction rolls back and a second one records the error and the next attempt
     (or ``dead``). If the worker dies first, nothing commits and the job is claimed again when its
-    lease runs out. A run whose lease was taken over by another worker keeps nothing.
+    lease runs out. A run whose lease was taken over by another worker keeps nothing. With
+    ``lease``, the lease is renewed while the job runs.
     """
     started = clock.now()
     if job.locked_until is not None and started >= job.locked_until:
@@ -116,11 +163,12 @@ def run_one(database: Database, job: Job, *, clock: Clock, settings: Settings) -
             )
         if found is None:
             raise NoHandler(f"no handler registered for job kind {job.kind!r}")
-        if found.handler is not None:
-            _run_inline(database, found.handler, job, context, clock)
-        else:
-            assert found.external is not None
-            _run_external(database, found.external, job, context, clock)
+        with _lease_kept(database, job, clock=clock, lease=lease):
+            if found.handler is not None:
+                _run_inline(database, found.handler, job, context, clock)
+            else:
+                assert found.external is not None
+                _run_external(database, found.external, job, context, clock)
     except LeaseLost:
         log.warning("job %s (%s): lease lost, effects rolled back", job.id, job.kind)
         return LOST
@@ -241,7 +289,9 @@ class Worker:
             if stop is not None and stop.is_set():
                 self.database.run(partial(release, claimed=batch[index:]))
                 break
-            outcome = run_one(self.database, job, clock=self.clock, settings=self.settings)
+            outcome = run_one(
+                self.database, job, clock=self.clock, settings=self.settings, lease=self.lease
+            )
             self.outcomes[outcome] += 1
         return len(batch)
 
