@@ -90,6 +90,13 @@ bank_entries = Table(
         postgresql_where=text(OPEN_SQL),
     ),
     Index("ix_bank_entries_file", "file_id"),
+    # A consumer's bank transfers, found through their orders (the portal).
+    Index(
+        "ix_bank_entries_order",
+        "order_id",
+        sqlite_where=text("order_id IS NOT NULL"),
+        postgresql_where=text("order_id IS NOT NULL"),
+    ),
 )
 
 bank_suggestions = Table(

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, and_, case, func, select
+from sqlalchemy import Connection, Select, and_, case, func, select
 
 from paylater.bank.models import bank_entries
 from paylater.billing.models import instalments
@@ -267,7 +267,12 @@ def charges(
 
 def transfers(connection: Connection, consumer_id: str) -> list[dict[str, Any]]:
     """Bank transfers applied to the consumer's purchases, newest first."""
-    query = (
+    return [dict(row._mapping) for row in connection.execute(transfers_query(consumer_id))]
+
+
+def transfers_query(consumer_id: str) -> Select[Any]:
+    """What :func:`transfers` reads: the consumer's orders, then their entries by order."""
+    return (
         select(
             bank_entries.c.order_id,
             bank_entries.c.applied_amount.label("amount"),
@@ -280,7 +285,6 @@ def transfers(connection: Connection, consumer_id: str) -> list[dict[str, Any]]:
         .order_by(bank_entries.c.booking_date.desc(), bank_entries.c.id)
         .limit(HISTORY)
     )
-    return [dict(row._mapping) for row in connection.execute(query)]
 
 
 def receipt_charge(
