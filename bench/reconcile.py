@@ -280,10 +280,11 @@ def run_import(url: str, camt_path: Path) -> dict[str, Any]:
     from paylater.bank.statements import import_file
     from paylater.db import Database
     from paylater.ledger.service import verify
-    from paylater.schema import import_models
+    from paylater.schema import import_models, migrate
 
     import_models()
     database = Database(url)
+    migrate(database)  # a saved setup (--reuse) may predate the latest migrations
     baseline = _peak_mb()
     started, cpu, reader_cpu = time.perf_counter(), time.process_time(), _children_cpu()
     report = database.run(
