@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sqlite3
 import threading
 import time
 from pathlib import Path
@@ -126,3 +127,19 @@ def test_work_that_is_not_redoable_never_gives_way(tmp_path: Path) -> None:
 
     database.run(work)
     assert attempts == [1]
+
+
+def test_a_bulk_commit_reaches_the_database_file_once_the_gate_is_let_go(tmp_path: Path) -> None:
+    """The bulk job checkpoints after each transaction, so what it wrote is in the database
+    file itself, not only in the WAL that a merchant request's commit would have to sync."""
+    database = _bulk_database(tmp_path)
+    database.run(lambda c: c.exec_driver_sql(_MANY_ROWS), redoable=True)
+
+    alone = tmp_path / "alone.db"  # the database file without its WAL
+    alone.write_bytes((tmp_path / "bulk.db").read_bytes())
+    copy = sqlite3.connect(alone)
+    try:
+        assert copy.execute("SELECT count(*) FROM rows").fetchone() == (100_000,)
+    finally:
+        copy.close()
+    database.dispose()
