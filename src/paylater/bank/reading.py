@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import IO, Any, NamedTuple
 
 from paylater.bank.camt import BankFileError, CamtEntry, MessageReader, StatusReport
+from paylater.kit.collector import collector_paused
 
 BATCH = 2000
 QUEUED_BATCHES = 8  # at most this many parsed batches wait for the importing process
@@ -74,7 +75,7 @@ def use_process(source: bytes | Path) -> bool:
 def _produce(path: str, max_bytes: int, size: int, prepare: Prepare | None, out: Any) -> None:
     """The reader process: every batch of the file, or the error that refused it."""
     try:
-        with open(path, "rb") as handle:
+        with open(path, "rb") as handle, collector_paused():
             for batch in batches(handle, max_bytes, size, prepare):
                 out.put(batch)
     except BankFileError as error:

@@ -25,6 +25,7 @@ from paylater.bank.camt import DEFAULT_MAX_BYTES, CamtEntry, FileTooLarge, Statu
 from paylater.bank.models import bank_entries, bank_files
 from paylater.db import insert_ignoring_duplicates
 from paylater.fastsql import execute
+from paylater.kit.collector import collector_paused
 from paylater.kit.ids import new_ordered_uuids, new_uuid
 
 CHUNK = 2000
@@ -116,7 +117,8 @@ def import_file(
         parallel = reading.use_process(source)
     ready = partial(prepare, file_id=report.file_id, at=at)
     # A reader process starts parsing while the file's digest is computed.
-    with _reading(source, max_bytes, parallel, ready) as parsed:
+    # Rows by the million and no reference cycles among them: see paylater.kit.collector.
+    with _reading(source, max_bytes, parallel, ready) as parsed, collector_paused():
         sha = digest(source, max_bytes)
         known = connection.execute(
             select(bank_files.c.id, bank_files.c.message, bank_files.c.version).where(
