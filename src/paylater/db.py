@@ -10,8 +10,6 @@ PostgreSQL rows are locked with ``SELECT … FOR UPDATE`` in the documented orde
 from __future__ import annotations
 
 import asyncio
-import fcntl
-import os
 import sqlite3
 import time
 import weakref
@@ -31,6 +29,8 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.pool import NullPool
 from sqlalchemy.sql import Insert
 from sqlalchemy.sql.schema import Table
+
+from paylater.writegate import WRITE_WAIT_SECONDS, GiveWay, WriteGate
 
 metadata = MetaData(
     naming_convention={
@@ -86,124 +86,6 @@ def _gate_path(url: str) -> Path | None:
     return Path(f"{path}-writegate")
 
 
-class _Held:
-    """One holding of the write gate: an open file with an exclusive ``flock`` on it."""
-
-    def __init__(self, descriptor: int | None) -> None:
-        self._descriptor = descriptor
-
-    def leave(self) -> None:
-        if self._descriptor is not None:
-            os.close(self._descriptor)  # closing releases the lock
-            self._descriptor = None
-
-
-class WriteGate:
-    """Turns at SQLite's write lock between the API and bulk background work, in arrival order.
-
-    SQLite makes a waiting writer poll (its busy handler sleeps up to 100 ms between tries), so
-    a bulk job that commits chunk after chunk could keep a merchant request waiting for many
-    chunks. Both sides therefore queue on an ``flock`` of a file beside the database before
-    ``BEGIN IMMEDIATE``: the kernel wakes a waiter as soon as the holder lets go. A request that
-    finds the gate taken also leaves a marker file while it waits, and the bulk job, before its
-    next transaction, lets it through (:meth:`yield_to_waiters`) instead of racing it for the
-    lock, so a request waits for one chunk at most. Every use opens the file anew, so threads of
-    one process exclude each other too. Other writers (the worker's jobs, the CLI) keep to
-    SQLite's own locking.
-    """
-
-    def __init__(self, path: Path | None) -> None:
-        self.path = path
-        self.waiting = Path(f"{path}-waiting") if path is not None else None
-
-    def _open(self) -> int:
-        assert self.path is not None
-        return os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
-
-    def enter(self) -> _Held:
-        if self.path is None:
-            return _Held(None)
-        descriptor = self._open()
-        fcntl.flock(descriptor, fcntl.LOCK_EX)
-        return _Held(descriptor)
-
-    async def enter_async(self) -> _Held:
-        """Take the gate without blocking the event loop (at once when it is free)."""
-        if self.path is None:
-            return _Held(None)
-        descriptor = self._open()
-        try:
-            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            assert self.waiting is not None
-            self.waiting.touch()
-            try:
-                await asyncio.to_thread(fcntl.flock, descriptor, fcntl.LOCK_EX)
-            except BaseException:
-                os.close(descriptor)
-                raise
-            finally:
-                self.waiting.unlink(missing_ok=True)
-        return _Held(descriptor)
-
-    def yield_to_waiters(self, longest: float = 0.05) -> None:
-        """Between a bulk job's transactions: while a request waits for the gate (up to
-        ``longest`` seconds), stay out of its way so that it gets the gate first."""
-        if self.waiting is None:
-            return
-        deadline = time.monotonic() + longest
-        while self.someone_waits() and time.monotonic() < deadline:
-            time.sleep(_WAITER_POLL_SECONDS)
-
-    def someone_waits(self) -> bool:
-        """Whether a request is waiting for the gate (its marker is there and fresh)."""
-        if self.waiting is None:
-            return False
-        try:
-            marked = self.waiting.stat().st_mtime
-        except FileNotFoundError:
-            return False
-        # A marker older than any wait (its process died waiting) is ignored.
-        return time.time() - marked < _WRITE_WAIT_SECONDS
-
-
-class GiveWay:
-    """Watches one bulk transaction on SQLite for merchant requests waiting for the write gate.
-
-    SQLite calls a progress handler every few thousand virtual-machine steps of a statement; this
-    one stops the statement (``SQLITE_INTERRUPT``) when a request has left its marker, and notes
-    that it did so the caller can tell a retreat from a real error. The handler is removed before
-    the commit, so a transaction that reached its end always commits.
-    """
-
-    def __init__(self, gate: WriteGate) -> None:
-        self.gate = gate
-        self.gave_way = False
-        self.retreats = 0
-        self._next_look = 0.0
-
-    def _check(self) -> int:
-        now = time.monotonic()
-        if now < self._next_look:
-            return 0
-        self._next_look = now + _GIVE_WAY_LOOK_SECONDS
-        if self.gate.someone_waits():
-            self.gave_way = True
-            self.retreats += 1
-            return 1
-        return 0
-
-    @contextmanager
-    def watching(self, connection: Connection) -> Iterator[None]:
-        driver = connection.connection.driver_connection
-        assert driver is not None
-        driver.set_progress_handler(self._check, _GIVE_WAY_STEPS)
-        try:
-            yield
-        finally:
-            driver.set_progress_handler(None, 0)
-
-
 def _copy_back(connection: Connection) -> None:
     """After a bulk commit, with the write gate let go: a passive checkpoint.
 
@@ -229,7 +111,17 @@ def _set_synchronous(connection: Connection, level: str) -> None:
     driver.execute(f"PRAGMA synchronous={level}")
     # Bulk (redoable) work checkpoints after each commit itself, off the write gate: see
     # _copy_back.
-    driver.execute(f"PRAGMA wal_autocheckpoint={0 if level == 'NORMAL' else 1000}")
+    _set_autocheckpoint(connection, 0 if level == "NORMAL" else _AUTOCHECKPOINT_PAGES)
+
+
+_AUTOCHECKPOINT_PAGES = 1000  # SQLite's default
+
+
+def _set_autocheckpoint(connection: Connection, pages: int) -> None:
+    """Whether (0: never) and past how many WAL pages the connection's commits checkpoint."""
+    driver = connection.connection.driver_connection
+    assert driver is not None
+    driver.execute(f"PRAGMA wal_autocheckpoint={pages}")
 
 
 class Database:
@@ -270,7 +162,12 @@ class Database:
 
     @contextmanager
     def transaction(
-        self, *, readonly: bool = False, redoable: bool = False, give_way: GiveWay | None = None
+        self,
+        *,
+        readonly: bool = False,
+        redoable: bool = False,
+        give_way: GiveWay | None = None,
+        checkpoint_later: bool = False,
     ) -> Iterator[Connection]:
         """A transaction that commits when the block ends and rolls back on any exception.
 
@@ -280,6 +177,12 @@ class Database:
         only the last transactions of the WAL, never one in the middle, so a lost chunk is lost
         together with the job's completion and is done again when the job reruns. The fsync
         follows once the write gate is let go (:func:`_copy_back`).
+
+        ``checkpoint_later``: one large transaction (a bank file of a million entries writes
+        about a gigabyte of WAL). On SQLite its commit, durable as any, leaves copying those pages
+        back into the database file to a later passive checkpoint (the API server's, which runs
+        in the background, or the one SQLite runs when the process closes the database) instead
+        of making its caller wait seconds for it. The copy holds no lock writers wait for.
         """
         with self.engine.connect() as connection:
             if readonly:
@@ -287,6 +190,9 @@ class Database:
             relaxed = redoable and self.is_sqlite
             if relaxed:
                 _set_synchronous(connection, "NORMAL")
+            later = checkpoint_later and self.is_sqlite
+            if later:
+                _set_autocheckpoint(connection, 0)
             gate = self.write_gate.enter() if relaxed else None
             try:
                 with connection.begin():
@@ -300,13 +206,21 @@ class Database:
                     gate.leave()
                 if relaxed:
                     _set_synchronous(connection, "FULL")
+                if later:
+                    _set_autocheckpoint(connection, _AUTOCHECKPOINT_PAGES)
             if relaxed:
                 _copy_back(connection)
 
     def run(
-        self, work: Callable[[Connection], T], *, readonly: bool = False, redoable: bool = False
+        self,
+        work: Callable[[Connection], T],
+        *,
+        readonly: bool = False,
+        redoable: bool = False,
+        checkpoint_later: bool = False,
     ) -> T:
-        """Run ``work`` in one transaction, retrying PostgreSQL serialization failures."""
+        """Run ``work`` in one transaction (see :meth:`transaction` for the options), retrying
+        PostgreSQL serialization failures."""
         attempt = 0
         # On SQLite, redoable (bulk) work gives way to merchant requests in mid-transaction: it
         # rolls back as soon as one waits for the write gate and runs again once it has passed,
@@ -319,7 +233,10 @@ class Database:
                 give_way = None
             try:
                 with self.transaction(
-                    readonly=readonly, redoable=redoable, give_way=give_way
+                    readonly=readonly,
+                    redoable=redoable,
+                    give_way=give_way,
+                    checkpoint_later=checkpoint_later,
                 ) as connection:
                     return work(connection)
             except (OperationalError, DBAPIError) as error:
@@ -384,21 +301,12 @@ class Database:
         self.engine.dispose()
 
 
-# How long the API's writer waits for another process's write transaction before giving up, and
-# how often it tries meanwhile.
-_WRITE_WAIT_SECONDS = 10.0
+# How often the API's writer tries for the write lock while another process writes.
 _WRITE_POLL_SECONDS = 0.0005
 # How long a background task pauses between its chunks so that a waiting writer gets in.
 _YIELD_SECONDS = 0.001
-# How often a bulk job looks whether the request it lets through has got the gate yet.
-_WAITER_POLL_SECONDS = 0.0002
 _CHECKPOINT_SECONDS = 1.0
-# How often a bulk transaction looks for a waiting request: SQLite calls back every so many
-# virtual-machine steps (tens to hundreds of microseconds of a statement), and the marker file
-# is looked at no more often than every 0.2 ms. After so many retreats a bulk transaction runs
-# to its end regardless.
-_GIVE_WAY_STEPS = 500
-_GIVE_WAY_LOOK_SECONDS = 0.0002
+# After so many retreats (see GiveWay) a bulk transaction runs to its end regardless.
 _MAX_RETREATS = 3
 
 
@@ -464,7 +372,7 @@ class GroupCommitWriter:
         this often takes the lock in that pause, so a merchant request waits for at most about
         one chunk, and the event loop keeps serving reads meanwhile.
         """
-        deadline = time.monotonic() + _WRITE_WAIT_SECONDS
+        deadline = time.monotonic() + WRITE_WAIT_SECONDS
         while True:
             try:
                 return connection.begin()

@@ -326,7 +326,7 @@ async def bank_import(request: Request) -> Response:
 
     try:
         # Its own transaction in a thread: a large file must not hold up the API's writer.
-        report = await anyio.to_thread.run_sync(lambda: database.run(work))
+        report = await anyio.to_thread.run_sync(lambda: database.run(work, checkpoint_later=True))
     except BankFileError as refusal:
         return error(request, 400, f"Bank file refused: {refusal}", user)
     return render(request, "operator/bank_import.html", {"user": user, "report": report})

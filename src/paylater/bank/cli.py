@@ -69,7 +69,9 @@ def import_files(
         for path in files:
             task = progress.add_task(path.name, total=path.stat().st_size)
             try:
-                report = database.run(_importer(path, clock, operator, progress, task))
+                report = database.run(
+                    _importer(path, clock, operator, progress, task), checkpoint_later=True
+                )
             except BankFileError as error:
                 failed += 1
                 progress.console.print(f"[red]{path.name}: refused, nothing imported: {error}")

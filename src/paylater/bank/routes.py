@@ -84,7 +84,9 @@ async def upload_statement(request: Request, name: str = Query(default="upload")
         return json_response(report.as_dict(), 200 if report.already_imported else 201)
 
     try:
-        return await anyio.to_thread.run_sync(lambda: found.database.run(work))
+        return await anyio.to_thread.run_sync(
+            lambda: found.database.run(work, checkpoint_later=True)
+        )
     except FileTooLarge as error:
         raise PayloadTooLarge(str(error)) from error
     except BankFileError as error:
