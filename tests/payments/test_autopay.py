@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -358,4 +360,89 @@ def test_the_workers_daily_run_charges_autopay(
         (date(2026, 12, 31), 33333, "approved"),
     ]
     assert len(messages_of(database, anna.consumer_id, PAYMENT_RECEIVED)) == 2
+    assert database.run(verify).ok
+
+
+def test_the_processor_is_asked_with_no_transaction_open(
+    database: Database,
+    clock: FixedClock,
+    settings: Settings,
+    buy: Any,
+    add_card: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A card network takes hundreds of milliseconds to answer: no transaction of the run (and
+    on SQLite no write lock) may be held meanwhile."""
+    anna = buy()
+    add_card(anna.consumer_id, APPROVE, autopay=True)
+    open_now: list[int] = []
+    original = database.transaction
+
+    @contextmanager
+    def counted(**options: Any) -> Iterator[Connection]:
+        open_now.append(1)
+        try:
+            with original(**options) as connection:
+                yield connection
+        finally:
+            open_now.pop()
+
+    monkeypatch.setattr(database, "transaction", counted)
+    seen: list[int] = []
+    sandbox = SandboxProcessor()
+
+    class Watching:
+        name = "sandbox"
+
+        def charge(self, *, token: str, amount: Money, idempotency_key: str) -> ChargeOutcome:
+            seen.append(len(open_now))
+            return sandbox.charge(token=token, amount=amount, idempotency_key=idempotency_key)
+
+    monkeypatch.setattr(tasks, "processor_for", lambda _settings: Watching())
+    assert _run(database, clock, settings, D0) == 1
+    assert seen == [0]
+    assert [c.status for c in _charges(database)] == ["approved"]
+    assert database.run(verify).ok
+
+
+def test_a_card_charged_while_the_instalment_was_paid_another_way_is_kept_as_credit(
+    database: Database,
+    clock: FixedClock,
+    settings: Settings,
+    processor: SandboxProcessor,
+    buy: Any,
+    add_card: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The processor is asked outside any transaction, so the consumer can pay meanwhile: the
+    money the card gave is booked all the same (to the next instalment), nothing is lost."""
+    anna = buy()
+    add_card(anna.consumer_id, APPROVE, autopay=True)
+    other_card = add_card(anna.consumer_id, APPROVE)
+
+    class PaidMeanwhile:
+        name = "sandbox"
+
+        def charge(self, *, token: str, amount: Money, idempotency_key: str) -> ChargeOutcome:
+            database.run(
+                lambda c: service.pay_by_card(
+                    c,
+                    consumer_id=anna.consumer_id,
+                    order_id=anna.order_id,
+                    method_id=other_card,
+                    amount=amount,
+                    processor=processor,
+                    at=clock.now(),
+                )
+            )
+            return processor.charge(token=token, amount=amount, idempotency_key=idempotency_key)
+
+    monkeypatch.setattr(tasks, "processor_for", lambda _settings: PaidMeanwhile())
+    assert _run(database, clock, settings, D0) == 1
+    first = schedule(database, anna.order_id)[0]
+    assert [c.purpose for c in _charges(database)] == ["one_click", "autopay"]
+    assert all(c.status == "approved" for c in _charges(database))
+    assert first[3] == "paid"
+    assert bank(database) == 2 * first[1]  # both charges are in the bank and on the books
+    assert messages_of(database, anna.consumer_id, AUTOPAY_FAILED) == []
     assert database.run(verify).ok

@@ -18,6 +18,7 @@ already on its way (``processing_until``, e.g. a direct debit being collected).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
@@ -33,7 +34,7 @@ from paylater.orders.models import orders
 from paylater.payments.messages import AUTOPAY_FAILED, AUTOPAY_GAVE_UP, reason_text
 from paylater.payments.models import autopay_settings, card_charges, payment_methods
 from paylater.payments.processor import CardProcessor, processor_for
-from paylater.payments.service import APPROVED, AUTOPAY, charge_method
+from paylater.payments.service import APPROVED, AUTOPAY, CardAnswer, ask_processor, record_charge
 from paylater.servicing.models import pauses
 
 # Days after the first failed attempt on which the charge is tried again.
@@ -141,28 +142,37 @@ def _attempts(connection: Connection, instalment_id: str, due_date: date) -> lis
     )
 
 
-def _charge_instalment(
-    run: CountryDay, connection: Connection, instalment_id: str, processor: CardProcessor
-) -> bool:
-    """Make today's autopay attempt for one instalment if one is due; True when one was made."""
-    order_id = connection.execute(
-        select(instalments.c.order_id).where(instalments.c.id == instalment_id)
-    ).scalar_one()
-    # Lock order: the order row, then the instalment (record_payment locks the others).
-    connection.execute(select(orders.c.id).where(orders.c.id == order_id).with_for_update())
-    item = connection.execute(
-        select(instalments).where(instalments.c.id == instalment_id).with_for_update()
-    ).one()
+@dataclass(frozen=True, slots=True)
+class _Attempt:
+    """Today's autopay attempt for one instalment, as planned before the processor is asked."""
+
+    instalment_id: str
+    order_id: str
+    consumer_id: str
+    due_date: date
+    amount: Money
+    attempt: int
+    first_day: date  # of this due date's attempts, for the retry schedule
+    method: Any  # the ``payment_methods`` row of the autopay card
+
+    @property
+    def key(self) -> str:
+        return f"{AUTOPAY}:{self.instalment_id}:{self.due_date.isoformat()}:{self.attempt}"
+
+
+def _plan(run: CountryDay, connection: Connection, instalment_id: str) -> _Attempt | None:
+    """Today's attempt for one instalment, if one is due (read only)."""
+    item = connection.execute(select(instalments).where(instalments.c.id == instalment_id)).one()
     if item.status != "open" or item.amount <= item.paid_amount or item.due_date > run.day:
-        return False
+        return None
     if item.processing_until is not None and item.processing_until >= run.day:
-        return False
-    if connection.execute(select(_paused(order_id, run.day))).scalar():
-        return False
+        return None
+    if connection.execute(select(_paused(item.order_id, run.day))).scalar():
+        return None
     attempts = _attempts(connection, instalment_id, item.due_date)
     attempt = next_attempt(item.due_date, run.day, [(a.attempt, a.status, a.day) for a in attempts])
     if attempt is None:
-        return False
+        return None
     method = connection.execute(
         select(payment_methods)
         .join(autopay_settings, autopay_settings.c.method_id == payment_methods.c.id)
@@ -170,43 +180,68 @@ def _charge_instalment(
         .where(payment_methods.c.removed_at.is_(None))
     ).first()
     if method is None:
-        return False
-    amount = Money(int(item.amount) - int(item.paid_amount), item.currency)
-    charge = charge_method(
+        return None
+    return _Attempt(
+        instalment_id,
+        item.order_id,
+        item.consumer_id,
+        item.due_date,
+        Money(int(item.amount) - int(item.paid_amount), item.currency),
+        attempt,
+        attempts[0].day if attempts else run.day,
+        method,
+    )
+
+
+def _record(run: CountryDay, connection: Connection, planned: _Attempt, answer: CardAnswer) -> bool:
+    """Record one attempt's answer: the charge, and the payment when approved (the money was
+    taken, so it is booked even if the instalment was paid another way meanwhile: it then
+    becomes a credit), or the failure e-mail while the instalment is still owed. False when
+    the attempt was already recorded."""
+    # Lock order: the order row, then the instalment (record_payment locks the others).
+    connection.execute(select(orders.c.id).where(orders.c.id == planned.order_id).with_for_update())
+    item = connection.execute(
+        select(instalments.c.status, instalments.c.amount, instalments.c.paid_amount)
+        .where(instalments.c.id == planned.instalment_id)
+        .with_for_update()
+    ).one()
+    charge = record_charge(
         connection,
-        method=method,
-        order_id=item.order_id,
-        amount=amount,
+        method=planned.method,
+        order_id=planned.order_id,
+        amount=planned.amount,
         purpose=AUTOPAY,
-        idempotency_key=f"{AUTOPAY}:{instalment_id}:{item.due_date.isoformat()}:{attempt}",
-        processor=processor,
+        idempotency_key=planned.key,
+        answer=answer,
         at=run.now,
         day=run.day,
-        instalment_id=instalment_id,
-        due_date=item.due_date,
-        attempt=attempt,
+        instalment_id=planned.instalment_id,
+        due_date=planned.due_date,
+        attempt=planned.attempt,
     )
     if charge is None:
         return False
     if charge.approved:
         record_payment(
             connection,
-            order_id=item.order_id,
-            consumer_id=item.consumer_id,
-            payment=amount,
+            order_id=planned.order_id,
+            consumer_id=planned.consumer_id,
+            payment=planned.amount,
             at=run.now,
             channel="card",
             payment_id=charge.id,
         )
         return True
-    first_day = attempts[0].day if attempts else run.day
-    next_day = retry_day(first_day, attempt)
+    if item.status != "open" or item.amount <= item.paid_amount:
+        return True  # paid another way while the card was being charged: nothing to tell
+    next_day = retry_day(planned.first_day, planned.attempt)
     locale = connection.execute(
-        select(consumers.c.locale).where(consumers.c.id == item.consumer_id)
+        select(consumers.c.locale).where(consumers.c.id == planned.consumer_id)
     ).scalar_one()
+    method = planned.method
     values: dict[str, object] = {
-        "amount": amount,
-        "order_ref": item.order_id[:8],
+        "amount": planned.amount,
+        "order_ref": planned.order_id[:8],
         "card": f"{method.brand.capitalize()} •••• {method.last4}",
         "reason": reason_text(charge.decline_reason or "card_declined", locale),
     }
@@ -214,7 +249,7 @@ def _charge_instalment(
         values["next_day"] = next_day
     email_consumer(
         connection,
-        consumer_id=item.consumer_id,
+        consumer_id=planned.consumer_id,
         kind=AUTOPAY_FAILED if next_day is not None else AUTOPAY_GAVE_UP,
         values=values,
         at=run.now,
@@ -225,7 +260,12 @@ def _charge_instalment(
 
 @country_task("payments.autopay", order=20)
 def autopay(run: CountryDay) -> int:
-    """Charge the day's due instalments and retries of one country; returns attempts made."""
+    """Charge the day's due instalments and retries of one country; returns attempts made.
+
+    A chunk at a time: the attempts are planned in a read-only transaction, the processor is
+    asked with no transaction open (a card network takes hundreds of milliseconds per charge,
+    which a write transaction would hold every other writer up for), and the answers are
+    recorded in a write transaction of their own."""
     processors: list[CardProcessor] = []
 
     def processor() -> CardProcessor:
@@ -235,10 +275,33 @@ def autopay(run: CountryDay) -> int:
             processors.append(processor_for(run.settings))
         return processors[0]
 
-    def select_chunk(connection: Connection, after: Any, limit: int) -> Sequence[Any]:
-        return _candidates(run, connection, after, limit)
+    after: Any = None
+    made = 0
+    while True:
 
-    def process(connection: Connection, rows: Sequence[Any]) -> int:
-        return sum(_charge_instalment(run, connection, row.id, processor()) for row in rows)
+        def plan(connection: Connection, after: Any = after) -> tuple[Sequence[Any], list[Any]]:
+            rows = _candidates(run, connection, after, run.chunk_size)
+            planned = (_plan(run, connection, row.id) for row in rows)
+            return rows, [attempt for attempt in planned if attempt is not None]
 
-    return run.in_chunks(select_chunk, process, key=lambda row: (row.consumer_id, row.id))
+        rows, planned = run.database.run(plan, readonly=True)
+        answered = [
+            (attempt, ask_processor(
+                method=attempt.method,
+                amount=attempt.amount,
+                idempotency_key=attempt.key,
+                processor=processor(),
+                day=run.day,
+            ))
+            for attempt in planned
+        ]  # fmt: skip
+        if answered:
+
+            def record(connection: Connection, answered: Any = answered) -> int:
+                return sum(_record(run, connection, *pair) for pair in answered)
+
+            made += run.database.run(record, redoable=True)
+        if len(rows) < run.chunk_size:
+            return made
+        after = (rows[-1].consumer_id, rows[-1].id)
+        run.database.pause_for_writers()
