@@ -129,16 +129,33 @@ class _Plan:
         if not self.binds:
             return [{} if self.named else () for _ in rows]
         columns: list[list[Any]] = []
-        for name, processor, default in self.binds:
+        for name, _processor, default in self.binds:
             try:  # every row has the key (bulk rows do): read in C
                 column = list(map(itemgetter(name), rows))
             except KeyError:
                 column = [values.get(name, default) for values in rows]
                 if default is _MISSING and any(value is _MISSING for value in column):
                     raise _Unsupported from None
-            if processor is not None:
-                column = _converted(column, processor)
             columns.append(column)
+        return self._assembled(columns)
+
+    def parameters_of_columns(
+        self, keys: Sequence[str], columns: Sequence[Sequence[Any]]
+    ) -> list[tuple[Any, ...] | dict[str, Any]]:
+        """:meth:`parameters_many` for rows given column by column: ``columns[i]`` holds every
+        row's value of ``keys[i]``."""
+        by_key = dict(zip(keys, columns, strict=True))
+        try:
+            return self._assembled([list(by_key[name]) for name, _, _ in self.binds])
+        except KeyError:
+            raise _Unsupported from None
+
+    def _assembled(self, columns: list[list[Any]]) -> list[tuple[Any, ...] | dict[str, Any]]:
+        """Rows of driver parameters from raw columns in bind order, each converted once per
+        distinct value."""
+        for index, (_, processor, _) in enumerate(self.binds):
+            if processor is not None:
+                columns[index] = _converted(columns[index], processor)
         if self.named:
             names = [bind[0] for bind in self.binds]
             return [dict(zip(names, values, strict=True)) for values in zip(*columns, strict=True)]
@@ -183,6 +200,40 @@ def _plan(
         plan = None
     _PLANS[cache_key] = plan
     return plan
+
+
+def execute_rows(
+    connection: Connection, statement: Any, keys: Sequence[str], rows: Sequence[Sequence[Any]]
+) -> int:
+    """Execute a prebuilt statement once per row, each row a sequence of values in the order of
+    ``keys`` (cheaper to build, send between processes and bind than one mapping per row).
+    Returns the number of rows the statement changed."""
+    if not rows:
+        return 0
+    plan = None
+    if connection.dialect.name in ("sqlite", "postgresql"):
+        plan = _plan(statement, connection, tuple(keys))
+    if plan is not None:
+        try:
+            values = plan.parameters_of_columns(keys, list(zip(*rows, strict=True)))
+        except _Unsupported:
+            pass
+        else:
+            return _run_many(connection, plan, values)
+    mappings = [dict(zip(keys, row, strict=True)) for row in rows]
+    return int(connection.execute(statement, mappings).rowcount)
+
+
+def _run_many(connection: Connection, plan: _Plan, values: list[Any]) -> int:
+    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.executemany(plan.sql, values)
+        return int(cursor.rowcount)
+    except connection.dialect.loaded_dbapi.Error as error:
+        dbapi_error = connection.dialect.loaded_dbapi.Error
+        raise DBAPIError.instance(plan.sql, None, error, dbapi_error) from error
+    finally:
+        cursor.close()
 
 
 def execute(
@@ -273,11 +324,4 @@ def execute_bound(connection: Connection, bound: BoundRows) -> None:
     if plan is None or values is None or connection.dialect.name != bound.dialect:
         execute(connection, bound.statement, list(bound.rows))
         return
-    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
-    try:
-        cursor.executemany(plan.sql, values)
-    except connection.dialect.loaded_dbapi.Error as error:
-        dbapi_error = connection.dialect.loaded_dbapi.Error
-        raise DBAPIError.instance(plan.sql, None, error, dbapi_error) from error
-    finally:
-        cursor.close()
+    _run_many(connection, plan, values)

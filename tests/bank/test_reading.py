@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Connection, insert, text
 
-from paylater.bank import bulk, reading
+from paylater.bank import bulk, entryrow, reading
 from paylater.bank.camt import BankFileError, FileTooLarge, HostileFile
 from paylater.bank.references import reference_for_instalment
 from paylater.bank.statements import import_file
@@ -170,9 +170,11 @@ def test_bulk_matching_follows_the_oldest_plan_of_a_replanned_order(
 
     (newer_id, older_id), (newer_ref, older_ref) = database.run(work)
 
-    def rows(*pairs: tuple[str, int]) -> list[dict[str, Any]]:
-        return [
-            {
+    def rows(*pairs: tuple[str, int]) -> list[entryrow.EntryRow]:
+        chunk = []
+        for n, (reference, amount) in enumerate(pairs):
+            row: list[Any] = [None] * len(entryrow.COLUMNS)
+            values = {
                 "id": f"e{n}",
                 "state": "unmatched",
                 "end_to_end_id": "",
@@ -181,14 +183,16 @@ def test_bulk_matching_follows_the_oldest_plan_of_a_replanned_order(
                 "currency": "EUR",
                 "amount": amount,
             }
-            for n, (reference, amount) in enumerate(pairs)
-        ]
+            for name, value in values.items():
+                row[entryrow.COLUMNS.index(name)] = value
+            chunk.append(row)
+        return chunk
 
     def chosen(*pairs: tuple[str, int]) -> list[tuple[str, str]]:
         chunk = rows(*pairs)
-        paying = [bulk.valid_reference(row) for row in chunk]
+        paying = [bulk.valid_reference(reference, "") for reference, _ in pairs]
         exact = database.run(lambda c: bulk.choose_exact(c, chunk, paying), readonly=True)
-        return [(row["id"], instalment.id) for row, instalment in exact.chosen]
+        return [(row[entryrow.ID], instalment.id) for row, instalment in exact.chosen]
 
     assert chosen((newer_ref, 500)) == []  # not the order's first unpaid instalment
     assert chosen((older_ref, 700)) == [("e0", older_id)]

@@ -33,6 +33,18 @@ from sqlalchemy import (
 )
 
 from paylater.bank import references
+from paylater.bank.entryrow import (
+    AMOUNT,
+    APPLIED_AMOUNT,
+    CURRENCY,
+    END_TO_END_ID,
+    FILE_ID,
+    ID,
+    INSTALMENT_ID,
+    ORDER_ID,
+    STATE,
+    EntryRow,
+)
 from paylater.bank.models import bank_collections, payment_references
 from paylater.bank.receipts import queue_receipts
 from paylater.billing.models import instalments, payment_plans
@@ -60,13 +72,13 @@ _CLOSE_PLAN = (
 )
 
 
-def valid_reference(row: dict[str, Any]) -> str:
-    """The reference the payer of an entry row gave (structured, else found in the free text)
-    when it is a valid one, else ``""``."""
-    if row["reference"]:
-        given = references.normalize(str(row["reference"]))
+def valid_reference(reference: str, unstructured: str) -> str:
+    """The reference the payer of an entry gave (structured, else found in its free text) when
+    it is a valid one, else ``""``."""
+    if reference:
+        given = references.normalize(reference)
     else:
-        given = references.find_in_text(str(row["unstructured"] or ""))
+        given = references.find_in_text(unstructured or "")
     return given if given and references.is_valid(given) else ""
 
 
@@ -92,12 +104,12 @@ class Exact:
     """The entries of a chunk that pay their referenced instalment exactly (``chosen``: entry row
     and instalment), with the schedules of their orders."""
 
-    chosen: list[tuple[dict[str, Any], _Scheduled]] = field(default_factory=list)
+    chosen: list[tuple[EntryRow, _Scheduled]] = field(default_factory=list)
     schedule: dict[str, list[_Scheduled]] = field(default_factory=dict)
 
     def stored(self, ids: set[str]) -> Exact:
         """Only the entries among ``ids`` (the others turned out to be known already)."""
-        return Exact([pair for pair in self.chosen if pair[0]["id"] in ids], self.schedule)
+        return Exact([pair for pair in self.chosen if pair[0][ID] in ids], self.schedule)
 
 
 @lru_cache(maxsize=4)
@@ -143,12 +155,12 @@ def _queries(dialect: str) -> tuple[Any, Any]:
     return lock, schedules
 
 
-def choose_exact(connection: Connection, rows: list[dict[str, Any]], paying: list[str]) -> Exact:
+def choose_exact(connection: Connection, rows: list[EntryRow], paying: list[str]) -> Exact:
     """Find the entries of ``rows`` (not yet stored; ``paying``: their :func:`valid_reference`,
     or ``""``) that pay their referenced instalment exactly, and mark their rows applied to it
     (with the orders locked on PostgreSQL); at most one per order. :func:`apply_exact` then
     applies those that were stored."""
-    ends = [row["end_to_end_id"] for row in rows if row["end_to_end_id"]]
+    ends = [row[END_TO_END_ID] for row in rows if row[END_TO_END_ID]]
     collected = set()
     if ends:  # direct-debit collections are settled one by one
         collected = set(
@@ -157,9 +169,9 @@ def choose_exact(connection: Connection, rows: list[dict[str, Any]], paying: lis
             ).scalars()
         )
     wanted = {
-        row["id"]: given
+        row[ID]: given
         for row, given in zip(rows, paying, strict=True)
-        if given and row["state"] == "unmatched" and row["end_to_end_id"] not in collected
+        if given and row[STATE] == "unmatched" and row[END_TO_END_ID] not in collected
     }
     if not wanted:
         return Exact()
@@ -184,10 +196,10 @@ def choose_exact(connection: Connection, rows: list[dict[str, Any]], paying: lis
             listed.append(instalment)
     if replanned:
         _in_plan_order(connection, [schedule[order_id] for order_id in sorted(replanned)])
-    chosen: list[tuple[dict[str, Any], _Scheduled]] = []
+    chosen: list[tuple[EntryRow, _Scheduled]] = []
     used: set[str] = set()
     for row in rows:
-        typed = wanted.get(row["id"])
+        typed = wanted.get(row[ID])
         target = targets.get(typed) if typed else None
         if target is None or target.order_id in used:
             continue
@@ -195,14 +207,14 @@ def choose_exact(connection: Connection, rows: list[dict[str, Any]], paying: lis
         if not unpaid or unpaid[0].id != target.target:
             continue
         first = unpaid[0]
-        if first.currency != row["currency"] or row["amount"] != first.amount - first.paid_amount:
+        if first.currency != row[CURRENCY] or row[AMOUNT] != first.amount - first.paid_amount:
             continue
         used.add(target.order_id)
         chosen.append((row, first))
-        row["state"] = "applied"
-        row["order_id"] = first.order_id
-        row["instalment_id"] = first.id
-        row["applied_amount"] = row["amount"]
+        row[STATE] = "applied"
+        row[ORDER_ID] = first.order_id
+        row[INSTALMENT_ID] = first.id
+        row[APPLIED_AMOUNT] = row[AMOUNT]
     return Exact(chosen, schedule)
 
 
@@ -243,8 +255,8 @@ def apply_exact(connection: Connection, exact: Exact, at: datetime) -> set[str]:
     }
     _close_plans(connection, sorted(finished))
     _post(connection, chosen, at)
-    queue_receipts(connection, [row["id"] for row, _ in chosen], at=at)
-    return {row["id"] for row, _ in chosen}
+    queue_receipts(connection, [row[ID] for row, _ in chosen], at=at)
+    return {row[ID] for row, _ in chosen}
 
 
 def _close_plans(connection: Connection, plan_ids: list[str]) -> None:
@@ -253,10 +265,10 @@ def _close_plans(connection: Connection, plan_ids: list[str]) -> None:
         execute(connection, _CLOSE_PLAN, [{"b_plan": plan_id} for plan_id in plan_ids])
 
 
-def _post(connection: Connection, chosen: list[tuple[dict[str, Any], Any]], at: datetime) -> None:
+def _post(connection: Connection, chosen: list[tuple[EntryRow, Any]], at: datetime) -> None:
     per_consumer: dict[tuple[str, str], int] = defaultdict(int)
     for row, first in chosen:
-        per_consumer[(first.consumer_id, row["currency"])] += int(row["amount"])
+        per_consumer[(first.consumer_id, row[CURRENCY])] += int(row[AMOUNT])
     totals: dict[str, int] = defaultdict(int)
     postings = []
     for (consumer_id, currency), amount in sorted(per_consumer.items()):
@@ -272,7 +284,7 @@ def _post(connection: Connection, chosen: list[tuple[dict[str, Any], Any]], at: 
     post(
         connection,
         kind="payment:bank_transfer",
-        reference=str(chosen[0][0]["file_id"]),
+        reference=str(chosen[0][0][FILE_ID]),
         at=at,
         memo=f"{len(chosen)} bank payments applied by reference",
         entry_postings=postings,

@@ -2,8 +2,8 @@
 
 A large camt file spends about as long being parsed as being written to the database. Read by a
 second process (started with ``spawn``, never ``fork``: the importing process holds database
-connections and threads), the parsing of the next batches overlaps the writing of the current
-one. The batches travel through a bounded queue, so memory stays flat whatever the file size; the
+connections and threads), the parsing of the next batches overlaps the writing of the current one.
+The batches travel through a pipe of bounded size, so memory stays flat whatever the file size; the
 reader process runs exactly the code the importing process would (:func:`batches`), so both give
 the same items, the same refusals and the same digest. The reader process can also prepare each
 batch for the importer (see ``prepare``), taking that work off the importing process. A file
@@ -13,10 +13,11 @@ importing process; the reader process is stopped whenever the import ends, refus
 
 from __future__ import annotations
 
+import fcntl
 import multiprocessing
 import os
-import queue
 from collections.abc import Callable, Iterator
+from contextlib import suppress
 from pathlib import Path
 from typing import IO, Any, NamedTuple
 
@@ -24,7 +25,7 @@ from paylater.bank.camt import BankFileError, CamtEntry, MessageReader, StatusRe
 from paylater.kit.collector import collector_paused
 
 BATCH = 2000
-QUEUED_BATCHES = 8  # at most this many parsed batches wait for the importing process
+PIPE_BYTES = 1 << 20  # parsed batches waiting for the importing process: three or four
 PARALLEL_MIN_BYTES = 8 * 1024 * 1024  # smaller files are read faster than a process starts
 _POLL_SECONDS = 1.0
 
@@ -73,15 +74,29 @@ def use_process(source: bytes | Path) -> bool:
 
 
 def _produce(path: str, max_bytes: int, size: int, prepare: Prepare | None, out: Any) -> None:
-    """The reader process: every batch of the file, or the error that refused it."""
+    """The reader process: every batch of the file, or the error that refused it, sent down
+    the pipe ``out``. Each batch is pickled and written by this one thread: a queue's feeder
+    thread would fight the parser for the interpreter lock, which cost more than the pickling."""
+    _widen(out)
     try:
         with open(path, "rb") as handle, collector_paused():
             for batch in batches(handle, max_bytes, size, prepare):
-                out.put(batch)
+                out.send(batch)
     except BankFileError as error:
-        out.put(error)
+        out.send(error)
     except Exception as error:  # handed to the importing process, which raises it
-        out.put(RuntimeError(f"the bank file reader failed: {error!r}"))
+        out.send(RuntimeError(f"the bank file reader failed: {error!r}"))
+    finally:
+        out.close()
+
+
+def _widen(connection: Any) -> None:
+    """Let the pipe hold a few batches (Linux), so that neither process waits for the other at
+    every batch; the kernel caps the size, and a refusal leaves the default."""
+    set_size = getattr(fcntl, "F_SETPIPE_SZ", None)
+    if set_size is not None:
+        with suppress(OSError):
+            fcntl.fcntl(connection.fileno(), set_size, PIPE_BYTES)
 
 
 class ReaderProcess:
@@ -94,28 +109,27 @@ class ReaderProcess:
         self, path: Path, max_bytes: int, size: int = BATCH, prepare: Prepare | None = None
     ) -> None:
         context = multiprocessing.get_context("spawn")
-        self._parsed: Any = context.Queue(maxsize=QUEUED_BATCHES)
+        self._parsed, sending = context.Pipe(duplex=False)
         self._process = context.Process(
             target=_produce,
-            args=(str(path), max_bytes, size, prepare, self._parsed),
+            args=(str(path), max_bytes, size, prepare, sending),
             name="paylater-bank-reader",
             daemon=True,
         )
         self._process.start()
+        sending.close()  # the reader process holds its own end: its exit ends the pipe
 
     def batches(self) -> Iterator[Batch]:
         while True:
+            if not self._parsed.poll(_POLL_SECONDS):
+                continue
             try:
-                received = self._parsed.get(timeout=_POLL_SECONDS)
-            except queue.Empty:
-                if self._process.is_alive():
-                    continue
-                try:  # what it sent just before it exited
-                    received = self._parsed.get(timeout=_POLL_SECONDS)
-                except queue.Empty:
-                    raise RuntimeError(
-                        f"the bank file reader stopped (exit code {self._process.exitcode})"
-                    ) from None
+                received = self._parsed.recv()
+            except EOFError:
+                self._process.join(_POLL_SECONDS)
+                raise RuntimeError(
+                    f"the bank file reader stopped (exit code {self._process.exitcode})"
+                ) from None
             if isinstance(received, BaseException):
                 raise received
             yield received

@@ -20,11 +20,12 @@ from typing import IO, Any
 
 from sqlalchemy import Connection, insert, select, update
 
-from paylater.bank import bulk, directdebit, matching, reading
+from paylater.bank import bulk, directdebit, entryrow, matching, reading
 from paylater.bank.camt import DEFAULT_MAX_BYTES, CamtEntry, FileTooLarge, StatusReport
+from paylater.bank.entryrow import EntryRow
 from paylater.bank.models import bank_entries, bank_files
 from paylater.db import insert_ignoring_duplicates
-from paylater.fastsql import execute
+from paylater.fastsql import execute_rows
 from paylater.kit.collector import collector_paused
 from paylater.kit.ids import new_ordered_uuids, new_uuid
 
@@ -197,7 +198,7 @@ def _initial_state(entry: CamtEntry) -> str:
 # An entry read, made ready to be stored: its row (as stored unless matched) and the valid
 # reference its payer gave, if it is to be matched (see :func:`bulk.valid_reference`). A plain
 # tuple: it crosses from the reader process pickled, twice as fast as a named tuple.
-Prepared = tuple[dict[str, Any], str]
+Prepared = tuple[EntryRow, str]
 
 
 def prepare(items: list[reading.Item], file_id: str, at: datetime) -> list[Prepared | StatusReport]:
@@ -211,30 +212,32 @@ def prepare(items: list[reading.Item], file_id: str, at: datetime) -> list[Prepa
 
 
 def _ready(item: CamtEntry, entry_id: str, file_id: str, at: datetime) -> Prepared:
-    row = {
-        "id": entry_id,
-        "identity": item.identity(),
-        "file_id": file_id,
-        "account": item.account[:34],
-        "amount": item.amount,
-        "currency": item.currency,
-        "direction": item.direction,
-        "status": item.status,
-        "booking_date": item.booking_date,
-        "servicer_ref": item.servicer_ref,
-        "end_to_end_id": item.end_to_end_id,
-        "reference": item.reference,
-        "unstructured": item.unstructured,
-        "payer_name": item.payer_name,
-        "return_reason": item.return_reason,
-        "state": _initial_state(item),
-        "order_id": None,
-        "instalment_id": None,
-        "applied_amount": 0,
-        "created_at": at,
-        "updated_at": at,
-    }
-    return row, bulk.valid_reference(row) if row["state"] == "unmatched" else ""
+    state = _initial_state(item)
+    row = [  # in entryrow.COLUMNS order
+        entry_id,
+        item.identity(),
+        file_id,
+        item.account[:34],
+        item.amount,
+        item.currency,
+        item.direction,
+        item.status,
+        item.booking_date,
+        item.servicer_ref,
+        item.end_to_end_id,
+        item.reference,
+        item.unstructured,
+        item.payer_name,
+        item.return_reason,
+        state,
+        None,  # order_id
+        None,  # instalment_id
+        0,  # applied_amount
+        at,  # created_at
+        at,  # updated_at
+    ]
+    paying = bulk.valid_reference(item.reference, item.unstructured) if state == "unmatched" else ""
+    return row, paying
 
 
 def _import_chunk(
@@ -242,33 +245,36 @@ def _import_chunk(
 ) -> None:
     rows = [row for row, _ in chunk]
     report.entries += len(rows)
-    received = [row["state"] == "unmatched" for row in rows]
+    received = [row[entryrow.STATE] == "unmatched" for row in rows]
     # Entries that pay their instalment exactly are stored applied; only those stored (not known
     # from an earlier file) are applied.
     exact = bulk.choose_exact(connection, rows, [paying for _, paying in chunk])
-    inserted = execute(connection, insert_ignoring_duplicates(connection, bank_entries), rows)
+    inserted = execute_rows(
+        connection, insert_ignoring_duplicates(connection, bank_entries), entryrow.COLUMNS, rows
+    )
     new = list(zip(rows, received, strict=True))
-    if inserted.rowcount != len(rows):
-        ids = [row["id"] for row in rows]
+    if inserted != len(rows):
+        ids = [row[entryrow.ID] for row in rows]
         stored = set(
             connection.execute(
                 select(bank_entries.c.id).where(bank_entries.c.id.in_(ids))
             ).scalars()
         )
-        new = [item for item in new if item[0]["id"] in stored]
+        new = [item for item in new if item[0][entryrow.ID] in stored]
         exact = exact.stored(stored)
     report.new_entries += len(new)
     report.duplicates += len(rows) - len(new)
     totals: dict[str, int] = {}
     for row, unmatched in new:
         if unmatched:
-            totals[row["currency"]] = totals.get(row["currency"], 0) + row["amount"]
+            currency = row[entryrow.CURRENCY]
+            totals[currency] = totals.get(currency, 0) + row[entryrow.AMOUNT]
     matching.to_suspense(connection, reference=report.file_id, totals=totals, at=at)
     done = bulk.apply_exact(connection, exact, at)
     report.applied += len(done)
     for row, _unmatched in new:
-        if row["id"] not in done:
-            _match(connection, row, report, at)
+        if row[entryrow.ID] not in done:
+            _match(connection, entryrow.as_mapping(row), report, at)
 
 
 class _Row:
