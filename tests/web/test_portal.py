@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import re
+import sqlite3
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import text
 
 from paylater.app import create_app
 from paylater.config import Settings
 from paylater.db import Database
 from paylater.kit.clock import FixedClock
 from paylater.kit.money import Money
+from paylater.ledger.service import verify
+from paylater.payments.processor import CardToken, ChargeOutcome, SandboxProcessor
+from paylater.web import portal_actions
 from tests.web.support import buy, csrf_of, last_code, log_in
 
 
@@ -459,3 +464,84 @@ def test_bank_transfers_show_in_the_payment_history_of_their_consumer_only(
     client.cookies.clear()
     log_in(client, database, "olle@example.se")
     assert 'id="transfers"' not in client.get("/my/payments").text
+
+
+def _open_write_transactions(database: Database) -> int:
+    """Write transactions open on the test's database right now, from any connection."""
+    if database.is_sqlite:
+        probe = sqlite3.connect(database.url.removeprefix("sqlite:///"), timeout=0)
+        try:
+            probe.execute("BEGIN IMMEDIATE")  # fails while anyone holds the write lock
+            probe.execute("ROLLBACK")
+            return 0
+        except sqlite3.OperationalError:
+            return 1
+        finally:
+            probe.close()
+    with database.engine.connect() as connection:
+        return int(
+            connection.execute(
+                text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                    " AND state LIKE 'idle in transaction%' AND pid <> pg_backend_pid()"
+                )
+            ).scalar_one()
+        )
+
+
+def test_the_card_processor_answers_with_no_transaction_open(
+    client: TestClient,
+    database: Database,
+    merchant: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A card network takes hundreds of milliseconds to answer: while it does, the portal holds
+    no write transaction (on SQLite, no one else's write would get through)."""
+    sandbox = SandboxProcessor()
+    seen: list[tuple[str, int]] = []
+
+    class Watching:
+        name = "sandbox"
+
+        def tokenize(self, **card: Any) -> CardToken:
+            seen.append(("tokenize", _open_write_transactions(database)))
+            return sandbox.tokenize(**card)
+
+        def charge(self, *, token: str, amount: Money, idempotency_key: str) -> ChargeOutcome:
+            seen.append(("charge", _open_write_transactions(database)))
+            return sandbox.charge(token=token, amount=amount, idempotency_key=idempotency_key)
+
+    monkeypatch.setattr(portal_actions, "processor_for", lambda _settings: Watching())
+    order_id = buy(client, database, merchant, "slow@example.se")
+    log_in(client, database, "slow@example.se")
+    page = client.get(f"/my/purchases/{order_id}")
+    form = {
+        "csrf_token": csrf_of(page.text),
+        "payment_id": "pay-once",
+        "method_id": "new",
+        "number": "4111111111111111",
+        "expiry": "12/30",
+        "cvc": "123",
+        "save_autopay": "on",
+    }
+    paid = client.post(f"/my/purchases/{order_id}/pay", data=form, follow_redirects=False)
+    assert paid.status_code == 303
+    assert seen == [("tokenize", 0), ("charge", 0)]
+    assert f'id="left-to-pay">{_money(60_000)}<' in client.get(f"/my/purchases/{order_id}").text
+    # The same form sent again pays nothing more and asks the processor nothing.
+    again = client.post(f"/my/purchases/{order_id}/pay", data=form, follow_redirects=False)
+    assert again.status_code == 303 and again.headers["location"] == paid.headers["location"]
+    assert len(seen) == 2
+    cards = client.get("/my/cards").text
+    assert cards.count("•••• 1111") == 1
+    # The saved card pays the next instalment, again with no transaction open.
+    page = client.get(f"/my/purchases/{order_id}")
+    method_id = re.search(r'<option value="([^"]+)">Visa', page.text)
+    assert method_id and method_id.group(1) != "new"
+    client.post(
+        f"/my/purchases/{order_id}/pay",
+        data={"csrf_token": csrf_of(page.text), "method_id": method_id.group(1)},
+    )
+    assert seen[2:] == [("charge", 0)]
+    assert f'id="left-to-pay">{_money(30_000)}<' in client.get(f"/my/purchases/{order_id}").text
+    assert database.run(verify).ok

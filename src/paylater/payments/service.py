@@ -36,7 +36,7 @@ from paylater.payments.errors import (
     NothingToPay,
 )
 from paylater.payments.models import autopay_settings, card_charges, payment_methods
-from paylater.payments.processor import CardProcessor, DeclineReason, is_expired
+from paylater.payments.processor import CardProcessor, CardToken, DeclineReason, is_expired
 
 T = TypeVar("T")
 ONE_CLICK = "one_click"
@@ -107,20 +107,30 @@ def add_card(
 
     Raises :class:`BadValue` for a number that fails the check digit, a past expiry or a bad
     security code. The number and the code are handed to the processor and then forgotten.
+    (:func:`store_card` keeps a card tokenized earlier, outside any transaction.)
     """
-    known = connection.execute(select(consumers.c.id).where(consumers.c.id == consumer_id)).first()
-    if known is None:
-        raise NotFound("no such consumer")
     card = processor.tokenize(
         number=number, exp_month=exp_month, exp_year=exp_year, cvc=cvc, today=at.date()
     )
+    return store_card(
+        connection, consumer_id=consumer_id, card=card, processor_name=processor.name, at=at
+    )
+
+
+def store_card(
+    connection: Connection, *, consumer_id: str, card: CardToken, processor_name: str, at: datetime
+) -> Card:
+    """Keep a card the processor tokenized (its token, brand, last four digits and expiry)."""
+    known = connection.execute(select(consumers.c.id).where(consumers.c.id == consumer_id)).first()
+    if known is None:
+        raise NotFound("no such consumer")
     method_id = new_uuid()
     connection.execute(
         payment_methods.insert().values(
             id=method_id,
             consumer_id=consumer_id,
             kind="card",
-            processor=processor.name,
+            processor=processor_name,
             token=card.token,
             brand=card.brand,
             last4=card.last4,
@@ -133,7 +143,8 @@ def add_card(
     return Card(method_id, card.brand, card.last4, card.exp_month, card.exp_year, False, at)
 
 
-def _method(connection: Connection, consumer_id: str, method_id: str) -> Any:
+def card_on_file(connection: Connection, consumer_id: str, method_id: str) -> Any:
+    """The consumer's card ``method_id`` (a ``payment_methods`` row), if still on file."""
     row = connection.execute(
         select(payment_methods)
         .where(payment_methods.c.id == method_id)
@@ -178,7 +189,7 @@ def list_cards(connection: Connection, consumer_id: str) -> list[Card]:
 
 def remove_card(connection: Connection, *, consumer_id: str, method_id: str, at: datetime) -> None:
     """Remove a card; autopay is turned off when it was the autopay card."""
-    _method(connection, consumer_id, method_id)
+    card_on_file(connection, consumer_id, method_id)
     connection.execute(
         autopay_settings.delete()
         .where(autopay_settings.c.consumer_id == consumer_id)
@@ -192,7 +203,7 @@ def remove_card(connection: Connection, *, consumer_id: str, method_id: str, at:
 def set_autopay(connection: Connection, consumer_id: str, method_id: str | None) -> None:
     """Charge instalments to ``method_id`` on their due dates from now on; ``None`` stops it."""
     if method_id is not None:
-        _method(connection, consumer_id, method_id)
+        card_on_file(connection, consumer_id, method_id)
     connection.execute(
         autopay_settings.delete().where(autopay_settings.c.consumer_id == consumer_id)
     )
@@ -291,7 +302,8 @@ def pay_by_card(
     at: datetime,
     payment_id: str | None = None,
 ) -> CardPayment:
-    """One-click payment of ``amount`` (``None``: everything outstanding) on the consumer's order.
+    """One-click payment of ``amount`` (``None``: everything outstanding) on the consumer's order,
+    all in the caller's transaction (the order row stays locked while the processor answers).
 
     An approved charge is applied to the order's earliest unpaid instalments, posted to the
     ledger and confirmed by e-mail. A decline raises :class:`CardDeclined` after recording the
@@ -301,13 +313,60 @@ def pay_by_card(
         payment = settled(database.run(keep_decline(lambda c: pay_by_card(c, ...))))
 
     The same ``payment_id`` pays once: a repeat returns the first payment (or its decline).
+    Where a transaction must not wait for the processor (a web request on SQLite, say), use
+    :func:`check_one_click`, :func:`ask_processor` and :func:`settle_one_click` instead.
     """
+    checked = check_one_click(
+        connection,
+        consumer_id=consumer_id,
+        order_id=order_id,
+        method_id=method_id,
+        amount=amount,
+        payment_id=payment_id,
+        lock=True,
+    )
+    if isinstance(checked, CardPayment):
+        return checked
+    answer = ask_processor(
+        method=checked.method,
+        amount=checked.amount,
+        idempotency_key=checked.key,
+        processor=processor,
+        day=at.date(),
+    )
+    return settle_one_click(connection, checked, answer=answer, at=at)
+
+
+@dataclass(frozen=True, slots=True)
+class OneClick:
+    """A one-click payment checked and ready to be charged."""
+
+    consumer_id: str
+    order_id: str
+    amount: Money
+    payment_id: str
+    key: str  # the processor's idempotency key: the same payment id charges once
+    method: Any  # the card: a ``payment_methods`` row (``None`` until a new card is stored)
+
+
+def check_one_click(
+    connection: Connection,
+    *,
+    consumer_id: str,
+    order_id: str,
+    method_id: str | None,
+    amount: Money | None,
+    payment_id: str | None = None,
+    lock: bool = False,
+) -> OneClick | CardPayment:
+    """Check a one-click payment before the card is charged: the order is the consumer's and
+    owes at least ``amount`` (``None``: everything outstanding), the card is the consumer's
+    (``method_id`` ``None``: a card not on file yet, set on the result once stored). Returns
+    the earlier payment when ``payment_id`` has paid already (or raises its decline).
+    ``lock``: hold the order row until the transaction ends."""
     payment_id = payment_id or new_uuid()
-    order = connection.execute(
-        select(orders.c.consumer_id, orders.c.purchase_currency)
-        .where(orders.c.id == order_id)
-        .with_for_update()
-    ).first()
+    query = select(orders.c.consumer_id, orders.c.purchase_currency).where(orders.c.id == order_id)
+    order = connection.execute(query.with_for_update() if lock else query).first()
     if order is None or order.consumer_id != consumer_id:
         raise NoSuchOrder(f"no order {order_id} for this consumer")
     key = f"{ONE_CLICK}:{consumer_id}:{payment_id}"
@@ -327,53 +386,66 @@ def pay_by_card(
         raise AmountExceedsOutstanding(
             f"{to_pay} is more than the {Money(owed, currency)} outstanding on this order"
         )
-    method = _method(connection, consumer_id, method_id)
-    # Asked inside the request's transaction: the consumer waits for the answer anyway, and
-    # the order row stays locked so that two clicks cannot both pay.
-    answer = ask_processor(
-        method=method, amount=to_pay, idempotency_key=key, processor=processor, day=at.date()
-    )
+    method = None if method_id is None else card_on_file(connection, consumer_id, method_id)
+    return OneClick(consumer_id, order_id, to_pay, payment_id, key, method)
+
+
+def settle_one_click(
+    connection: Connection, checked: OneClick, *, answer: CardAnswer, at: datetime
+) -> CardPayment:
+    """Record the processor's answer to a checked one-click payment and, when approved, book
+    the payment. The money was taken, so it is booked even if the order was paid another way
+    since the check: what exceeds the debt then becomes a credit. A decline raises
+    :class:`CardDeclined` (see :func:`keep_decline`); a payment id recorded meanwhile by a
+    concurrent request returns that payment."""
+    connection.execute(select(orders.c.id).where(orders.c.id == checked.order_id).with_for_update())
     charge = record_charge(
         connection,
-        method=method,
-        order_id=order_id,
-        amount=to_pay,
+        method=checked.method,
+        order_id=checked.order_id,
+        amount=checked.amount,
         purpose=ONE_CLICK,
-        idempotency_key=key,
+        idempotency_key=checked.key,
         answer=answer,
         at=at,
         day=at.date(),
     )
     if charge is None:  # recorded by a concurrent request with the same payment id
-        earlier = _charge_by_key(connection, key)
-        return _replay(earlier, order_id, method_id, amount, payment_id)
+        earlier = _charge_by_key(connection, checked.key)
+        return _replay(
+            earlier, checked.order_id, checked.method.id, checked.amount, checked.payment_id
+        )
     if not charge.approved:
         raise CardDeclined(charge.decline_reason or "card_declined", charge_id=charge.id)
     record_payment(
         connection,
-        order_id=order_id,
-        consumer_id=consumer_id,
-        payment=to_pay,
+        order_id=checked.order_id,
+        consumer_id=checked.consumer_id,
+        payment=checked.amount,
         at=at,
         channel="card",
-        payment_id=payment_id,
+        payment_id=checked.payment_id,
     )
-    return CardPayment(charge.id, payment_id, order_id, to_pay, method_id)
+    return CardPayment(
+        charge.id, checked.payment_id, checked.order_id, checked.amount, checked.method.id
+    )
 
 
 def _replay(
-    row: Any, order_id: str, method_id: str, amount: Money | None, payment_id: str
+    row: Any, order_id: str, method_id: str | None, amount: Money | None, payment_id: str
 ) -> CardPayment:
+    """The payment recorded under ``payment_id`` earlier (``method_id`` ``None``: paid with a
+    card entered with the payment, whichever it was)."""
     charged = Money(int(row.amount), row.currency)
     if (
         row.order_id != order_id
-        or row.method_id != method_id
+        or (method_id is not None and row.method_id != method_id)
         or (amount is not None and amount != charged)
     ):
         raise IdempotencyKeyReused(f"payment id {payment_id} was used for another payment")
     if row.status != APPROVED:
         raise CardDeclined(row.decline_reason or "card_declined", charge_id=row.id)
-    return CardPayment(row.id, payment_id, order_id, charged, method_id)
+    return CardPayment(row.id, payment_id, order_id, charged, row.method_id)
 
 
 def keep_decline(work: Callable[[Connection], T]) -> Callable[[Connection], T | CardDeclined]:

@@ -1,16 +1,20 @@
 """What a signed-in consumer does in My paylater: pay, report a problem, cards, profile.
 
 Each action is one transaction through the domain services; a card decline is kept on record
-(the declined charge) and changes nothing else.
+(the declined charge) and changes nothing else. The card processor is asked (to tokenize a card,
+to charge one) with no transaction open, so a slow card network holds up no one else's writes.
 """
 
 from __future__ import annotations
 
 import secrets
+from dataclasses import replace
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
+import anyio.to_thread
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import Connection
@@ -20,7 +24,7 @@ from paylater.kit.errors import DomainError
 from paylater.kit.money import Money
 from paylater.payments import service as payments
 from paylater.payments.errors import CardDeclined
-from paylater.payments.processor import CardProcessor, processor_for
+from paylater.payments.processor import CardProcessor, CardToken, processor_for
 from paylater.servicing.pauses import ProblemReason, report_problem
 from paylater.web import portal_data
 from paylater.web.i18n import LANGUAGES
@@ -62,19 +66,16 @@ def _expiry(text: str) -> tuple[int, int]:
     return int(month), int(year)
 
 
-def _add_card(
-    connection: Connection, me: Me, fields: dict[str, str], processor: CardProcessor, at: datetime
-) -> payments.Card:
+def _tokenized(fields: dict[str, str], processor: CardProcessor, at: datetime) -> CardToken:
+    """The card typed into the form, tokenized by the processor (its number and code are not
+    kept); :class:`BadValue` when the processor refuses it."""
     month, year = _expiry(fields.get("expiry", ""))
-    return payments.add_card(
-        connection,
-        consumer_id=me.consumer_id,
+    return processor.tokenize(
         number=fields.get("number", ""),
         exp_month=month,
         exp_year=year,
         cvc=fields.get("cvc", "").strip(),
-        processor=processor,
-        at=at,
+        today=at.date(),
     )
 
 
@@ -95,35 +96,63 @@ async def pay(request: Request, order_id: str) -> Response:
     currency = order["purchase_currency"]
     amount = None if fields.get("scope") == "all" else Money(context["next_amount"], currency)
     payment_id = fields.get("payment_id", "")[:36] or None
-
-    def work(connection: Connection) -> payments.CardPayment:
-        method_id = fields.get("method_id", "")
-        new_card = None
-        if method_id in ("", "new"):
-            new_card = _add_card(connection, me, fields, processor, now)
-            method_id = new_card.id
-            if fields.get("save_autopay") == "on":
-                payments.set_autopay(connection, me.consumer_id, method_id)
-        try:
-            return payments.pay_by_card(
-                connection,
+    method_id = fields.get("method_id", "")
+    new_card = method_id in ("", "new")
+    try:
+        # Checked, charged, then recorded: the processor answers with no transaction open, so a
+        # slow card network holds up no one else's writes.
+        checked = await read(
+            request,
+            lambda c: payments.check_one_click(
+                c,
                 consumer_id=me.consumer_id,
                 order_id=order_id,
-                method_id=method_id,
+                method_id=None if new_card else method_id,
                 amount=amount,
-                processor=processor,
-                at=now,
                 payment_id=payment_id,
+            ),
+        )
+        if isinstance(checked, payments.CardPayment):  # this payment was made already
+            return RedirectResponse(
+                f"/my/purchases/{order_id}?paid={checked.charge_id}", status_code=303
             )
-        except CardDeclined:
-            if new_card is not None:
+        card = None
+        if new_card:
+            card = await anyio.to_thread.run_sync(_tokenized, fields, processor, now)
+        answer = await anyio.to_thread.run_sync(
+            lambda: payments.ask_processor(
+                method=card or checked.method,
+                amount=checked.amount,
+                idempotency_key=checked.key,
+                processor=processor,
+                day=now.date(),
+            )
+        )
+
+        def work(connection: Connection) -> payments.CardPayment:
+            if card is None:
+                return payments.settle_one_click(connection, checked, answer=answer, at=now)
+            stored = payments.store_card(
+                connection,
+                consumer_id=me.consumer_id,
+                card=card,
+                processor_name=processor.name,
+                at=now,
+            )
+            if fields.get("save_autopay") == "on":
+                payments.set_autopay(connection, me.consumer_id, stored.id)
+            with_card = replace(
+                checked, method=payments.card_on_file(connection, me.consumer_id, stored.id)
+            )
+            try:
+                return payments.settle_one_click(connection, with_card, answer=answer, at=now)
+            except CardDeclined:
                 # A card that is declined at once is not kept on file.
                 payments.remove_card(
-                    connection, consumer_id=me.consumer_id, method_id=new_card.id, at=now
+                    connection, consumer_id=me.consumer_id, method_id=stored.id, at=now
                 )
-            raise
+                raise
 
-    try:
         payment = payments.settled(await write(request, payments.keep_decline(work)))
     except CardDeclined as declined:
         message = DECLINES.get(declined.reason, DECLINES["card_declined"])
@@ -203,13 +232,17 @@ async def add_card(request: Request) -> Response:
     now = services.clock.now()
     processor = processor_for(services.settings)
 
-    def work(connection: Connection) -> None:
-        card = _add_card(connection, me, fields, processor, now)
+    def work(card: CardToken, connection: Connection) -> None:
+        stored = payments.store_card(
+            connection, consumer_id=me.consumer_id, card=card, processor_name=processor.name, at=now
+        )
         if fields.get("autopay") == "on":
-            payments.set_autopay(connection, me.consumer_id, card.id)
+            payments.set_autopay(connection, me.consumer_id, stored.id)
 
     try:
-        await write(request, work)
+        # Tokenized with no transaction open: the processor may take a while to answer.
+        card = await anyio.to_thread.run_sync(_tokenized, fields, processor, now)
+        await write(request, partial(work, card))
     except (DomainError, ValueError) as error:
         cards = await read(request, lambda c: payments.list_cards(c, me.consumer_id))
         text = error.messages[0] if isinstance(error, DomainError) else str(error)
