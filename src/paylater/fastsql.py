@@ -11,14 +11,25 @@ SQLAlchemy unchanged.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any, ClassVar
 
-from sqlalchemy import Connection, Engine
+from sqlalchemy import (
+    ARRAY,
+    Connection,
+    Engine,
+    String,
+    any_,
+    bindparam,
+    func,
+    literal_column,
+    select,
+)
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.sql import ClauseElement
+from sqlalchemy.sql import ClauseElement, ColumnElement
 
 _MISSING = object()
 Processor = Callable[[Any], Any] | None
@@ -325,3 +336,18 @@ def execute_bound(connection: Connection, bound: BoundRows) -> None:
         execute(connection, bound.statement, list(bound.rows))
         return
     _run_many(connection, plan, values)
+
+
+def one_of(column: Any, name: str, dialect: str) -> ColumnElement[bool]:
+    """``column`` is one of the values bound as ``name`` (see :func:`bound_list`): one bound value
+    whatever the number of values, so a prebuilt statement takes a list of any length (SQLite
+    reads it as a JSON array)."""
+    if dialect == "postgresql":
+        return column == any_(bindparam(name, type_=ARRAY(String)))  # type: ignore[no-any-return]
+    values: Any = select(literal_column("value")).select_from(func.json_each(bindparam(name)))
+    return column.in_(values)  # type: ignore[no-any-return]
+
+
+def bound_list(values: Sequence[str], dialect: str) -> Any:
+    """``values`` bound for :func:`one_of`."""
+    return list(values) if dialect == "postgresql" else json.dumps(list(values))

@@ -18,11 +18,14 @@ from paylater.bank.receipts import SEND_RECEIPTS
 from paylater.bank.references import reference_for_instalment
 from paylater.bank.statements import import_file
 from paylater.billing.models import instalments
+from paylater.collections.models import collection_cases
+from paylater.collections.service import write_off
 from paylater.config import Settings
 from paylater.db import Database
 from paylater.jobs.worker import Worker
 from paylater.kit.clock import FixedClock
 from paylater.kit.errors import InvalidOperation
+from paylater.kit.ids import new_uuid
 from paylater.kit.money import Money
 from paylater.ledger.service import AccountKind, account, balance, verify
 from paylater.servicing.pauses import ProblemReason, report_problem
@@ -451,3 +454,43 @@ def test_concurrent_overlapping_imports_apply_each_entry_once(
         assert verify(connection).ok
 
     database.run(check, readonly=True)
+
+
+def test_a_bank_payment_on_a_written_off_debt_is_booked_as_a_recovery(
+    database: Database, shop: str
+) -> None:
+    """The exact reference and amount of an instalment written off: applied as usual, but the
+    money comes back out of credit losses, since the receivable left the books."""
+    invoice, reference, _other, _ = _setup(database, shop)
+
+    def written_off(connection: Connection) -> None:
+        case_id = new_uuid()
+        connection.execute(
+            collection_cases.insert().values(
+                id=case_id,
+                consumer_id=invoice.consumer_id,
+                order_id=invoice.order_id,
+                country="FR",
+                currency="EUR",
+                amount_owed=8990,
+                oldest_due_date=date(2027, 1, 19),
+                days_overdue_at_opening=61,
+                opened_on=date(2027, 3, 21),
+                status="open",
+                created_at=AT,
+                updated_at=AT,
+            )
+        )
+        write_off(connection, case_id, at=AT)
+
+    database.run(written_off)
+    losses = account(AccountKind.CREDIT_LOSSES, "EUR")
+    receivable = account(AccountKind.CONSUMER_RECEIVABLE, "EUR", invoice.consumer_id)
+    assert database.run(lambda c: (balance(c, losses), balance(c, receivable))) == (8990, 0)
+    document = camt([Tx(8990, reference=reference, payer="Marie Dupont", servicer_ref="W1")])
+    report = _import(database, document, name="recovered.xml")
+    assert (report.applied, report.unmatched) == (1, 0)
+    assert database.run(lambda c: (balance(c, losses), balance(c, receivable))) == (0, 0)
+    rows = database.run(lambda c: instalment_rows(c, invoice.instalment_ids))
+    assert [row.status for row in rows.values()] == ["paid"]
+    assert database.run(verify).ok

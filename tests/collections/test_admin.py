@@ -176,6 +176,38 @@ def test_a_write_off_posts_credit_losses_once(
     assert "IN_COLLECTIONS" in declined["reason_codes"]
 
 
+def test_money_paid_after_a_write_off_is_booked_as_a_recovery(
+    client: TestClient,
+    make_debt: Callable[..., Debt],
+    database: Database,
+    clock: FixedClock,
+    run_day: Callable[..., int],
+) -> None:
+    """The receivable left the books with the write-off: what the consumer pays afterwards
+    comes back out of credit losses (and beyond the debt becomes the consumer's credit),
+    whichever way it is paid."""
+    debt = make_debt([61, -20, -50])
+    assert run_day(TODAY) == 1
+    [case] = cases(database)
+    clock.set(at_nine(TODAY + timedelta(days=3)))
+    assert _write_off(client, case.id).json()["written_off_amount"] == 90_000
+
+    def books(connection: Any) -> tuple[bool, int, int, int]:
+        return (
+            verify(connection).ok,
+            balance(connection, account(AccountKind.CREDIT_LOSSES, "SEK")),
+            balance(connection, account(AccountKind.CONSUMER_RECEIVABLE, "SEK", debt.consumer_id)),
+            balance(connection, account(AccountKind.CONSUMER_PAYABLE, "SEK", debt.consumer_id)),
+        )
+
+    assert database.run(books, readonly=True) == (True, 90_000, 0, 0)
+    pay(database, debt, 25_000, TODAY + timedelta(days=5))
+    assert database.run(books, readonly=True) == (True, 65_000, 0, 0)
+    pay(database, debt, 70_000, TODAY + timedelta(days=6))  # 5,000 more than is owed
+    assert database.run(books, readonly=True) == (True, 0, 0, -5_000)
+    assert [c.status for c in cases(database)] == ["written_off"]
+
+
 def test_a_paid_case_cannot_be_written_off(
     client: TestClient,
     make_debt: Callable[..., Debt],

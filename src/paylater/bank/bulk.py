@@ -13,7 +13,6 @@ the chunk's money from suspense to the consumers' receivables (one posting per c
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -21,12 +20,8 @@ from functools import lru_cache
 from typing import Any, NamedTuple
 
 from sqlalchemy import (
-    ARRAY,
     Connection,
-    String,
-    any_,
     bindparam,
-    func,
     literal_column,
     select,
     update,
@@ -48,7 +43,8 @@ from paylater.bank.entryrow import (
 from paylater.bank.models import bank_collections, payment_references
 from paylater.bank.receipts import queue_receipts
 from paylater.billing.models import instalments, payment_plans
-from paylater.fastsql import execute
+from paylater.billing.service import written_off_orders
+from paylater.fastsql import bound_list, execute, one_of
 from paylater.kit.money import Money
 from paylater.ledger.service import AccountKind, Posting, account, post
 from paylater.orders.models import orders
@@ -116,14 +112,7 @@ class Exact:
 def _queries(dialect: str) -> tuple[Any, Any]:
     """The schedules of the orders of a list of references (``b_refs``), and the lock on those
     orders taken first on PostgreSQL."""
-    if dialect == "postgresql":
-        wanted: Any = payment_references.c.reference == any_(
-            bindparam("b_refs", type_=ARRAY(String))
-        )
-    else:  # SQLite: a JSON array, whatever its length (no limit on bound variables)
-        wanted = payment_references.c.reference.in_(
-            select(literal_column("value")).select_from(func.json_each(bindparam("b_refs")))
-        )
+    wanted = one_of(payment_references.c.reference, "b_refs", dialect)
     lock = (
         select(orders.c.id)
         .join(payment_references, payment_references.c.order_id == orders.c.id)
@@ -178,7 +167,7 @@ def choose_exact(connection: Connection, rows: list[EntryRow], paying: list[str]
     dialect = connection.dialect.name
     lock, schedules = _queries(dialect)
     distinct = sorted(set(wanted.values()))
-    values: Any = distinct if dialect == "postgresql" else json.dumps(distinct)
+    values = bound_list(distinct, dialect)
     if dialect == "postgresql":
         execute(connection, lock, {"b_refs": values})
     targets: dict[str, _Scheduled] = {}  # reference -> its instalment (target) and order
@@ -196,12 +185,14 @@ def choose_exact(connection: Connection, rows: list[EntryRow], paying: list[str]
             listed.append(instalment)
     if replanned:
         _in_plan_order(connection, [schedule[order_id] for order_id in sorted(replanned)])
+    # Money on a written-off debt is a recovery, booked one by one (see record_payment).
+    recovering = written_off_orders(connection, sorted(schedule))
     chosen: list[tuple[EntryRow, _Scheduled]] = []
     used: set[str] = set()
     for row in rows:
         typed = wanted.get(row[ID])
         target = targets.get(typed) if typed else None
-        if target is None or target.order_id in used:
+        if target is None or target.order_id in used or target.order_id in recovering:
             continue
         unpaid = [i for i in schedule[target.order_id] if i.amount > i.paid_amount]
         if not unpaid or unpaid[0].id != target.target:

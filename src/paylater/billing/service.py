@@ -10,14 +10,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from functools import lru_cache
+from typing import Any
 
 from sqlalchemy import Connection, func, select
 
 from paylater.billing.messages import PAYMENT_RECEIVED, PURCHASE_CONFIRMED
 from paylater.billing.models import instalments, payment_plans
-from paylater.fastsql import execute
+from paylater.collections.models import WRITTEN_OFF, collection_cases
+from paylater.fastsql import bound_list, execute, one_of
 from paylater.kit.ids import new_uuid
 from paylater.kit.money import Money, round_minor
+from paylater.ledger.models import journal_entries, postings
 from paylater.ledger.service import AccountKind, Posting, account, post
 from paylater.notifications.consumer_mail import email_consumer
 from paylater.plans.allocation import Slot, allocate_payment, allocate_refund
@@ -285,21 +289,25 @@ def record_payment(
     _close_finished_plans(connection, order_id)
     applied_total = payment.minor - allocation.credit
     currency = payment.currency
+    # A debt written off is no longer a receivable: money paid on it is a recovery.
+    recovered = applied_total if applied_total and written_off_orders(connection, [order_id]) else 0
     post(
         connection,
         kind=f"payment:{channel}",
         reference=order_id,
         at=at,
+        memo="recovery of a debt written off" if recovered else "",
         entry_postings=[
             Posting(account(AccountKind.BANK_CLEARING, currency), payment),
             Posting(
                 account(AccountKind.CONSUMER_RECEIVABLE, currency, consumer_id),
-                Money(-applied_total, currency),
+                Money(recovered - applied_total, currency),
             ),
             Posting(
                 account(AccountKind.CONSUMER_PAYABLE, currency, consumer_id),
                 Money(-allocation.credit, currency),
             ),
+            *_recovery(connection, order_id, Money(recovered, currency)),
         ],
     )
     email_consumer(
@@ -315,6 +323,44 @@ def record_payment(
         dedupe_key=payment_id,
     )
     return applied_total
+
+
+def written_off_orders(connection: Connection, order_ids: list[str]) -> set[str]:
+    """Those of ``order_ids`` whose debt was written off (see ``collections.service``)."""
+    if not order_ids:
+        return set()
+    dialect = connection.dialect.name
+    found = execute(connection, _written_off(dialect), {"b_orders": bound_list(order_ids, dialect)})
+    return {row[0] for row in found.all()}
+
+
+@lru_cache(maxsize=4)
+def _written_off(dialect: str) -> Any:
+    return (
+        select(collection_cases.c.order_id)
+        .where(one_of(collection_cases.c.order_id, "b_orders", dialect))
+        .where(collection_cases.c.status == WRITTEN_OFF)
+    )
+
+
+def _recovery(connection: Connection, order_id: str, recovered: Money) -> list[Posting]:
+    """Where money recovered on a written-off order goes: back out of credit losses, up to what
+    the write-off still counts as lost; beyond that it is financing interest the write-off had
+    taken back as never earned, earned now that it is paid."""
+    if recovered.is_zero:
+        return []
+    losses = account(AccountKind.CREDIT_LOSSES, recovered.currency)
+    still_lost = connection.execute(
+        select(func.coalesce(func.sum(postings.c.amount), 0))
+        .join(journal_entries, journal_entries.c.id == postings.c.entry_id)
+        .where(journal_entries.c.reference == order_id)
+        .where(postings.c.account_key == losses)
+    ).scalar_one()
+    back = Money(min(recovered.minor, max(int(still_lost), 0)), recovered.currency)
+    return [
+        Posting(losses, -back),
+        Posting(account(AccountKind.INTEREST_INCOME, recovered.currency), back - recovered),
+    ]
 
 
 def schedule_rows(

@@ -432,6 +432,15 @@ def write_off(connection: Connection, case_id: str, *, at: datetime) -> dict[str
             Posting(account(AccountKind.CONSUMER_RECEIVABLE, currency, case.consumer_id), -amount),
         ],
     )
+    # The interest taken back above is never earned later by the daily run (see
+    # billing.interest); paid after all, it is earned then (see billing.service.record_payment).
+    connection.execute(
+        instalments.update()
+        .where(instalments.c.order_id == case.order_id)
+        .where(_UNPAID)
+        .where(instalments.c.interest_recognized_on.is_(None))
+        .values(interest_recognized_on=at.date())
+    )
     connection.execute(
         collection_cases.update()
         .where(collection_cases.c.id == case_id)
