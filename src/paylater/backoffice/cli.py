@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Callable
+from datetime import datetime
+from typing import Annotated, TypeVar
 
 import typer
 from rich.console import Console
+from sqlalchemy import Connection
 
-from paylater.backoffice import accounts
+from paylater.backoffice import accounts, api_tokens
 from paylater.backoffice.models import MERCHANT_ROLES, OPERATOR_ROLES
 from paylater.config import Settings
 from paylater.kit.errors import DomainError
@@ -18,6 +21,20 @@ backoffice_app = typer.Typer(
     help="Staff accounts: back-office operators and merchant portal users.", no_args_is_help=True
 )
 console = Console()
+T = TypeVar("T")
+
+
+def _in_database(work: Callable[[Connection, datetime], T]) -> T:
+    """Run ``work`` (given the clock's time) in one transaction; a refusal is printed and ends
+    the command with exit code 1."""
+    database, clock = sandbox.database_and_clock()
+    try:
+        return database.run(lambda connection: work(connection, clock.now()))
+    except DomainError as refusal:
+        console.print(f"[red]{'; '.join(refusal.messages)}[/red]")
+        raise typer.Exit(1) from refusal
+    finally:
+        database.dispose()
 
 
 @backoffice_app.command("create-operator")
@@ -36,18 +53,9 @@ def create_operator(
     ] = "",
 ) -> None:
     """Add a back-office operator who signs in at /backoffice/login."""
-    database, clock = sandbox.database_and_clock()
-    try:
-        operator_id = database.run(
-            lambda c: accounts.create_operator(
-                c, email, role=role, password=password, at=clock.now()
-            )
-        )
-    except DomainError as refusal:
-        console.print(f"[red]{'; '.join(refusal.messages)}[/red]")
-        raise typer.Exit(1) from refusal
-    finally:
-        database.dispose()
+    operator_id = _in_database(
+        lambda c, now: accounts.create_operator(c, email, role=role, password=password, at=now)
+    )
     console.print(f"operator {operator_id} ({role}) created")
 
 
@@ -59,22 +67,31 @@ def invite_merchant_user(
 ) -> None:
     """Invite a merchant's first portal user by e-mail; the link is printed too."""
     settings = Settings()
-    database, clock = sandbox.database_and_clock()
 
-    def work(connection: object) -> tuple[str, str]:
-        from sqlalchemy import Connection
-
-        assert isinstance(connection, Connection)
+    def work(connection: Connection, now: datetime) -> tuple[str, str]:
         get_merchant(connection, merchant_id)
         return accounts.invite_user(
-            connection, merchant_id, email, role=role, base_url=settings.public_url, at=clock.now()
+            connection, merchant_id, email, role=role, base_url=settings.public_url, at=now
         )
 
-    try:
-        user_id, link = database.run(work)
-    except DomainError as refusal:
-        console.print(f"[red]{'; '.join(refusal.messages)}[/red]")
-        raise typer.Exit(1) from refusal
-    finally:
-        database.dispose()
+    user_id, link = _in_database(work)
     console.print(f"user {user_id} invited; invitation link: {link}")
+
+
+@backoffice_app.command("operator-token")
+def operator_token(
+    email: str,
+    label: Annotated[str, typer.Option(help="What the token is for, e.g. a script's name")] = "",
+) -> None:
+    """Issue an admin API token for an operator; calls made with it are audited under them.
+    The token is shown once: keep it."""
+    key = Settings().hashing_key
+    token = _in_database(lambda c, now: api_tokens.issue(c, email, key=key, label=label, at=now))
+    console.print(f"admin API token for {email} (shown once): {token}")
+
+
+@backoffice_app.command("revoke-operator-tokens")
+def revoke_operator_tokens(email: str) -> None:
+    """Revoke every admin API token of an operator."""
+    revoked = _in_database(lambda c, now: api_tokens.revoke_all(c, email, at=now))
+    console.print(f"{revoked} token(s) of {email} revoked")

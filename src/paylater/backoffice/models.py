@@ -44,6 +44,18 @@ operators = Table(
     Column("disabled_at", UTCDateTime(), nullable=True),
 )
 
+# The admin API's bearer tokens, one or more per operator: only their keyed hash is kept.
+operator_api_tokens = Table(
+    "operator_api_tokens",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("operator_id", String(32), ForeignKey("operators.id"), nullable=False),
+    Column("label", String(100), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("revoked_at", UTCDateTime(), nullable=True),
+    Index("ix_operator_api_tokens_operator", "operator_id"),
+)
+
 staff_sessions = Table(
     "staff_sessions",
     metadata,

@@ -1,7 +1,7 @@
 """The lender's admin API for bank money: statement upload, the unmatched queue, apply, return.
 
-Protected by the admin bearer token; the operator's name travels in ``X-Operator`` and is written
-to the audit log with every action.
+Protected by the admin API's guard (an operator's own token, or the shared admin token with the
+operator's name in ``X-Operator``); the operator is written to the audit log with every action.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from paylater.bank.statements import import_file
 from paylater.checkout.routes import ERRORS
 from paylater.checkout.schemas import ApiModel
 from paylater.kit.errors import BadValue, DomainError
-from paylater.merchants.routes import require_admin
+from paylater.merchants.routes import admin_operator, require_admin
 
 router = APIRouter(tags=["Bank"], dependencies=[Depends(require_admin)])
 
@@ -37,11 +37,6 @@ class ApplyRequest(ApiModel):
 
 class ReturnRequest(ApiModel):
     note: str = Field(default="", max_length=500)
-
-
-def _operator(request: Request) -> str:
-    name = request.headers.get("x-operator", "").strip()
-    return (name or "admin")[:100]
 
 
 async def _body(request: Request, limit: int) -> bytes:
@@ -74,7 +69,7 @@ async def upload_statement(request: Request, name: str = Query(default="upload")
     found = services(request)
     limit = references.settings().max_upload_bytes
     data = await _body(request, limit)
-    operator = _operator(request)
+    operator = admin_operator(request)
     now = found.clock.now()
 
     def work(connection: Connection) -> Response:
@@ -121,7 +116,7 @@ def _now(request: Request) -> datetime:
 async def apply_entry(entry_id: str, body: ApplyRequest, request: Request) -> Response:
     """Apply an unmatched or suggested entry to an instalment (one click on a suggestion)."""
     found = services(request)
-    operator, now = _operator(request), _now(request)
+    operator, now = admin_operator(request), _now(request)
 
     def work(connection: Connection) -> Response:
         applied = service.apply_suggestion(connection, entry_id, body.instalment_id, operator, now)
@@ -134,7 +129,7 @@ async def apply_entry(entry_id: str, body: ApplyRequest, request: Request) -> Re
 async def return_entry(entry_id: str, body: ReturnRequest, request: Request) -> Response:
     """Send an unmatched entry back to the payer."""
     found = services(request)
-    operator, now = _operator(request), _now(request)
+    operator, now = admin_operator(request), _now(request)
 
     def work(connection: Connection) -> Response:
         service.return_to_sender(connection, entry_id, operator, now, body.note)

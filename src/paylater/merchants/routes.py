@@ -11,6 +11,7 @@ from pydantic import Field
 from sqlalchemy import Connection
 
 from paylater.api.http import Caller, api_caller, json_response, run_command, run_query, services
+from paylater.backoffice import api_tokens
 from paylater.checkout.routes import ERRORS
 from paylater.checkout.schemas import ApiModel, Country
 from paylater.kit.errors import NotFound, Unauthorized
@@ -113,13 +114,36 @@ async def revoke_credential(
     return await run_command(request, caller, work)
 
 
-def require_admin(request: Request) -> None:
-    expected = services(request).settings.admin_token
+async def require_admin(request: Request) -> None:
+    """The admin API's guard: an operator's own token (see ``backoffice.api_tokens``; the call is
+    then that operator's, in ``request.state.operator``), or the shared admin token
+    (``PAYLATER_ADMIN_TOKEN``, for set-up and automation). Without either configured, the admin
+    API answers 404."""
+    found = services(request)
+    given = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
+    if given.startswith(api_tokens.TOKEN_PREFIX):
+        operator = await found.database.run_async(
+            lambda c: api_tokens.operator_of(c, given, key=found.settings.hashing_key),
+            readonly=True,
+        )
+        if operator is None:
+            raise Unauthorized("this operator token is unknown, revoked or its operator disabled")
+        request.state.operator = operator
+        return
+    expected = found.settings.admin_token
     if not expected:
         raise NotFound("the admin API is disabled (set PAYLATER_ADMIN_TOKEN)")
-    given = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
     if not hmac.compare_digest(given.encode(), expected.encode()):
         raise Unauthorized("a valid admin bearer token is required")
+
+
+def admin_operator(request: Request) -> str:
+    """Who makes an admin call, for the audit log: the operator whose token it is, else the name
+    the caller gives in ``X-Operator`` (shared token), else ``admin``."""
+    operator = getattr(request.state, "operator", None)
+    if operator:
+        return str(operator)
+    return (request.headers.get("x-operator", "").strip() or "admin")[:100]
 
 
 @router.post(
