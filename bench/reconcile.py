@@ -16,8 +16,10 @@ own process so that peak memory is the phase's own:
   ``paylater.bank.reading``), whose CPU time and peak memory are printed beside the importing
   process's.
 
-Prints entries/s and peak RSS for each, then checks the ledger. ``--reuse`` keeps a copy of the
-set-up SQLite database (and the file) in ``--workdir`` and starts the next run from it.
+Prints entries/s and peak RSS for each, then checks the ledger. ``--phase reader`` times the
+reader process on its own (batches parsed, prepared, sent and dropped; no database).
+``--reuse`` keeps a copy of the set-up SQLite database (and the file) in ``--workdir`` and starts
+the next run from it.
 """
 
 from __future__ import annotations
@@ -277,6 +279,27 @@ def parse(camt_path: Path) -> dict[str, Any]:
     }
 
 
+def read_only(camt_path: Path) -> dict[str, Any]:
+    """The reader process on its own: every batch parsed, prepared and sent, then dropped."""
+    from functools import partial
+
+    from paylater.bank.reading import ReaderProcess
+    from paylater.bank.statements import prepare
+
+    started, cpu, reader_cpu = time.perf_counter(), time.process_time(), _children_cpu()
+    count = 0
+    ready = partial(prepare, file_id="bench", at=AT)
+    with ReaderProcess(camt_path, 1 << 40, prepare=ready) as process:
+        for batch in process.batches():
+            count += len(batch.items)
+    return {
+        "entries": count,
+        "seconds": round(time.perf_counter() - started, 1),
+        "reader_process_cpu_seconds": round(_children_cpu() - reader_cpu, 1),
+        "receiving_cpu_seconds": round(time.process_time() - cpu, 1),
+    }
+
+
 def run_import(url: str, camt_path: Path) -> dict[str, Any]:
     from paylater.bank.models import bank_entries
     from paylater.bank.statements import import_file
@@ -334,7 +357,9 @@ def main() -> None:
     parser.add_argument("--entries", type=int, default=1_000_000)
     parser.add_argument("--database", default="")
     parser.add_argument("--workdir", default="")
-    parser.add_argument("--phase", default="all", choices=["all", "setup", "parse", "import"])
+    parser.add_argument(
+        "--phase", default="all", choices=["all", "setup", "parse", "reader", "import"]
+    )
     parser.add_argument(
         "--reuse",
         action="store_true",
@@ -353,6 +378,9 @@ def main() -> None:
         return
     if args.phase == "import":
         print(json.dumps(run_import(url, camt_path)))
+        return
+    if args.phase == "reader":
+        print(json.dumps(read_only(camt_path)))
         return
     me = [sys.executable, __file__, "--entries", str(args.entries), "--workdir", str(workdir)]
     me += ["--database", url]
