@@ -5,6 +5,8 @@ from __future__ import annotations
 from paylater.notifications.consumer_mail import register_templates
 
 DIRECT_DEBIT_RETURNED = "bank.direct_debit_returned"
+# ``reason_text`` is the bank's return reason in English (see paylater.bank.directdebit.REASONS):
+# the other languages give only the reason code.
 
 register_templates(
     DIRECT_DEBIT_RETURNED,

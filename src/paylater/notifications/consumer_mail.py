@@ -7,6 +7,12 @@ A module that e-mails consumers registers its templates once, by kind and langua
 and calls :func:`email_consumer` in the transaction of the change that causes the e-mail. Values
 that are :class:`Money` or :class:`date` are formatted for the consumer's locale; English is the
 fallback for a language without a template.
+
+The languages beyond those a module registers with its kinds (Norwegian, Danish, Finnish, Dutch,
+Spanish, Italian) live in :mod:`paylater.notifications.languages`, one module per language, and are
+added with :func:`add_translations`. That package imports every module that registers templates,
+so it is loaded on first use (by :func:`render` or :func:`registered_templates`) rather than when
+this module is imported, which keeps the imports free of cycles.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
+from string import Formatter
 
 from babel.dates import format_date
 from sqlalchemy import Connection, bindparam, select
@@ -34,6 +41,7 @@ class Template:
 
 
 _TEMPLATES: dict[str, dict[str, Template]] = {}
+_translations_loaded = False
 
 
 def register_templates(kind: str, by_language: Mapping[str, tuple[str, str]]) -> None:
@@ -43,6 +51,47 @@ def register_templates(kind: str, by_language: Mapping[str, tuple[str, str]]) ->
     _TEMPLATES[kind] = {
         language: Template(subject, text) for language, (subject, text) in by_language.items()
     }
+
+
+def placeholders(template: str) -> frozenset[str]:
+    """The names of the ``{placeholders}`` in ``template``."""
+    return frozenset(name for _, name, _, _ in Formatter().parse(template) if name)
+
+
+def add_translations(kind: str, by_language: Mapping[str, tuple[str, str]]) -> None:
+    """Add ``(subject, text)`` in more languages to the registered ``kind``.
+
+    A translation may only use placeholders the English version has (it is filled in with the
+    same values).
+    """
+    templates = _TEMPLATES.get(kind)
+    if templates is None:
+        raise KeyError(f"no e-mail template registered for {kind!r}")
+    english = templates[FALLBACK_LANGUAGE]
+    for language, (subject, text) in by_language.items():
+        unknown = (placeholders(subject) - placeholders(english.subject)) | (
+            placeholders(text) - placeholders(english.text)
+        )
+        if unknown:
+            raise ValueError(
+                f"{kind!r} in {language!r} uses unknown placeholders {sorted(unknown)}"
+            )
+        templates[language] = Template(subject, text)
+
+
+def _templates() -> dict[str, dict[str, Template]]:
+    global _translations_loaded
+    if not _translations_loaded:
+        # Imports the modules that register templates, then adds the other languages.
+        import paylater.notifications.languages  # noqa: F401
+
+        _translations_loaded = True
+    return _TEMPLATES
+
+
+def registered_templates() -> Mapping[str, Mapping[str, Template]]:
+    """Every registered kind with its templates by language, all languages included."""
+    return _templates()
 
 
 def language_of(locale: str) -> str:
@@ -75,7 +124,7 @@ def _display(value: object, locale: str) -> str:
 
 def render(kind: str, locale: str, values: Mapping[str, object]) -> Template:
     """The e-mail ``kind`` in ``locale``'s language, with ``values`` filled in."""
-    by_language = _TEMPLATES.get(kind)
+    by_language = _templates().get(kind)
     if by_language is None:
         raise KeyError(f"no e-mail template registered for {kind!r}")
     template = by_language.get(language_of(locale)) or by_language[FALLBACK_LANGUAGE]

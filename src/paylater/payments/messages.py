@@ -93,6 +93,36 @@ _REASONS: dict[str, dict[str, str]] = {
         "insufficient_funds": "die Karte war nicht ausreichend gedeckt",
         "expired_card": "die Karte ist abgelaufen",
     },
+    "nb": {
+        "card_declined": "banken din avviste kortet",
+        "insufficient_funds": "det var ikke nok penger på kortet",
+        "expired_card": "kortet er utløpt",
+    },
+    "da": {
+        "card_declined": "din bank afviste kortet",
+        "insufficient_funds": "der var ikke penge nok på kortet",
+        "expired_card": "kortet er udløbet",
+    },
+    "fi": {
+        "card_declined": "pankkisi hylkäsi kortin",
+        "insufficient_funds": "kortilla ei ollut riittävästi katetta",
+        "expired_card": "kortti on vanhentunut",
+    },
+    "nl": {
+        "card_declined": "uw bank heeft de kaart geweigerd",
+        "insufficient_funds": "er was onvoldoende saldo op de kaart",
+        "expired_card": "de kaart is verlopen",
+    },
+    "es": {
+        "card_declined": "tu banco ha rechazado la tarjeta",
+        "insufficient_funds": "la tarjeta no tenía saldo suficiente",
+        "expired_card": "la tarjeta ha caducado",
+    },
+    "it": {
+        "card_declined": "la tua banca ha rifiutato la carta",
+        "insufficient_funds": "il saldo della carta non era sufficiente",
+        "expired_card": "la carta è scaduta",
+    },
 }
 
 

@@ -1,4 +1,7 @@
-"""The consumer's e-mails about due dates, reminders, fees and pauses (en, sv, fr, de)."""
+"""The consumer's e-mails about due dates, reminders, fees and pauses (en, sv, fr, de).
+
+The other languages are in :mod:`paylater.notifications.languages`.
+"""
 
 from __future__ import annotations
 
