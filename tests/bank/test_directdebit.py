@@ -17,6 +17,7 @@ from paylater.bank.statements import import_file
 from paylater.db import Database
 from paylater.kit.errors import BadValue
 from paylater.ledger.service import AccountKind, account, balance, verify
+from paylater.notifications.models import messages
 from tests.bank.camtfiles import Tx, assert_valid, camt, pain002
 from tests.bank.conftest import (
     AT,
@@ -142,6 +143,12 @@ def test_settled_then_returned_reopens_and_reverses(database: Database, shop: st
         assert _collections(connection)[0][3] == "returned"
         kinds = mail_kinds(connection, invoice.consumer_id)
         assert "bank.direct_debit_returned" in kinds
+        told = connection.execute(
+            select(messages.c.text_body)
+            .where(messages.c.consumer_id == invoice.consumer_id)
+            .where(messages.c.kind == "bank.direct_debit_returned")
+        ).scalar_one()
+        assert "(provision insuffisante, code AM04)" in told  # the consumer reads French
         assert verify(connection).ok
 
     database.run(check, readonly=True)

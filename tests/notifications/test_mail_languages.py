@@ -10,7 +10,11 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from paylater.bank.messages import DIRECT_DEBIT_RETURNED
+from paylater.bank.messages import (
+    DIRECT_DEBIT_RETURNED,
+    RETURN_REASON_CODES,
+    return_reason_text,
+)
 from paylater.billing.service import record_payment
 from paylater.config import Settings
 from paylater.db import Database
@@ -25,8 +29,6 @@ from tests.notifications.conftest import SmtpServer
 
 LANGUAGES = {"en", "sv", "fr", "de", "nb", "da", "fi", "nl", "es", "it"}
 LOCALES = {"nb": "nb-NO", "da": "da-DK", "fi": "fi-FI", "nl": "nl-NL", "es": "es-ES", "it": "it-IT"}
-# The bank's return reason is English text: the other languages give only its code.
-ENGLISH_ONLY = {DIRECT_DEBIT_RETURNED: {"reason_text"}}
 
 
 def _placeholders(template: str) -> set[str]:
@@ -52,8 +54,7 @@ def test_a_translation_has_the_english_placeholders(language: str) -> None:
     for kind, by_language in registered_templates().items():
         english, translated = by_language["en"], by_language[language]
         assert _placeholders(translated.subject) == _placeholders(english.subject), kind
-        expected = _placeholders(english.text) - ENGLISH_ONLY.get(kind, set())
-        assert _placeholders(translated.text) == expected, kind
+        assert _placeholders(translated.text) == _placeholders(english.text), kind
 
 
 @pytest.mark.parametrize("language", sorted(LOCALES))
@@ -134,3 +135,12 @@ def test_a_consumer_in_norway_gets_norwegian_emails(
     assert {message["Content-Language"] for message in received} == {"nb-NO"}
     receipt = next(m for m in received if str(m["Subject"]).startswith("Betaling mottatt"))
     assert "Igjen å betale for kjøpet: 600,00\xa0kr." in receipt.get_content()
+
+
+@pytest.mark.parametrize("language", sorted(LANGUAGES - {"en"}))
+def test_direct_debit_return_reasons_are_translated(language: str) -> None:
+    locale = LOCALES.get(language, f"{language}-XX")
+    for code in [*sorted(RETURN_REASON_CODES), "XX99"]:
+        assert return_reason_text(code, locale) != return_reason_text(code, "en-GB"), code
+    assert return_reason_text("AM04", "en-GB") == "insufficient funds"
+    assert return_reason_text("XX99", "en-GB") == "returned by the bank"

@@ -23,7 +23,7 @@ from stdnum import iban as stdnum_iban
 from stdnum.exceptions import ValidationError
 
 from paylater.bank import references
-from paylater.bank.messages import DIRECT_DEBIT_RETURNED
+from paylater.bank.messages import DIRECT_DEBIT_RETURNED, return_reason_text
 from paylater.bank.models import bank_collections, bank_exports, bank_mandates
 from paylater.bank.pain import PainDocument, amount_text, sepa_text
 from paylater.billing.models import instalments, payment_plans
@@ -36,18 +36,6 @@ from paylater.notifications.consumer_mail import email_consumer
 
 PAIN_008 = "pain.008.001.02"
 COLLECTING_DAYS = 5  # the instalment stays "being collected" this long after the date
-REASONS = {
-    "AC01": "incorrect account number",
-    "AC04": "account closed",
-    "AC06": "account blocked",
-    "AG01": "transaction forbidden on this account",
-    "AM04": "insufficient funds",
-    "MD01": "no valid mandate",
-    "MD06": "refund requested by the account holder",
-    "MS02": "refused by the account holder",
-    "MS03": "reason not given",
-    "SL01": "specific service of the bank",
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -371,6 +359,9 @@ def process_return(
                 Posting(account(AccountKind.BANK_CLEARING, currency), Money(-taken, currency)),
             ],
         )
+    locale = connection.execute(
+        select(consumers.c.locale).where(consumers.c.id == instalment.consumer_id)
+    ).scalar_one()
     email_consumer(
         connection,
         consumer_id=instalment.consumer_id,
@@ -379,7 +370,7 @@ def process_return(
             "amount": Money(int(collection.amount), instalment.currency),
             "due_date": instalment.due_date,
             "reason": reason or "-",
-            "reason_text": REASONS.get(reason, "returned by the bank"),
+            "reason_text": return_reason_text(reason, locale),
         },
         at=at,
         dedupe_key=collection.id,

@@ -17,7 +17,7 @@ TEMPLATES: dict[str, tuple[str, str]] = {
     bank_mail.DIRECT_DEBIT_RETURNED: (
         "Det automatiske træk på {amount} gik ikke igennem",
         "Hej {name},\n\nDin bank afviste det automatiske træk på {amount} for raten med"
-        " forfaldsdato {due_date} (kode {reason}). Raten er åben igen: betal den med"
+        " forfaldsdato {due_date} ({reason_text}, kode {reason}). Raten er åben igen: betal den med"
         " bankoverførsel og betalingsreferencen, eller tjek din konto inden næste træk.\n",
     ),
     billing_mail.PURCHASE_CONFIRMED: (

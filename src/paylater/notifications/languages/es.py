@@ -17,7 +17,8 @@ TEMPLATES: dict[str, tuple[str, str]] = {
     bank_mail.DIRECT_DEBIT_RETURNED: (
         "Tu recibo domiciliado de {amount} no se ha podido cobrar",
         "Hola, {name}:\n\nTu banco ha devuelto el recibo domiciliado de {amount} del plazo con"
-        " vencimiento el {due_date} (código {reason}). El plazo vuelve a estar pendiente: págalo"
+        " vencimiento el {due_date} ({reason_text}, código {reason}). El plazo vuelve a estar"
+        " pendiente: págalo"
         " por transferencia bancaria indicando su referencia de pago, o revisa tu cuenta para que"
         " el próximo cobro se realice correctamente.\n",
     ),

@@ -17,7 +17,8 @@ TEMPLATES: dict[str, tuple[str, str]] = {
     bank_mail.DIRECT_DEBIT_RETURNED: (
         "Suoraveloituksesi {amount} epäonnistui",
         "Hei {name},\n\nPankkisi palautti erän suoraveloituksen {amount} (eräpäivä {due_date},"
-        " koodi {reason}). Erä on taas avoinna: maksa se tilisiirrolla käyttäen sen viitenumeroa"
+        " {reason_text}, koodi {reason}). Erä on taas avoinna: maksa se tilisiirrolla käyttäen sen"
+        " viitenumeroa"
         " tai tarkista tilisi, jotta seuraava veloitus onnistuu.\n",
     ),
     billing_mail.PURCHASE_CONFIRMED: (

@@ -18,7 +18,8 @@ TEMPLATES: dict[str, tuple[str, str]] = {
     bank_mail.DIRECT_DEBIT_RETURNED: (
         "Il tuo addebito diretto di {amount} non è andato a buon fine",
         "Ciao {name},\n\nla tua banca ha respinto l'addebito diretto di {amount} per la rata con"
-        " scadenza {due_date} (codice {reason}). La rata è di nuovo da pagare: saldala con un"
+        " scadenza {due_date} ({reason_text}, codice {reason}). La rata è di nuovo da pagare:"
+        " saldala con un"
         " bonifico indicando nella causale il suo riferimento di pagamento, oppure controlla il"
         " tuo conto perché il prossimo addebito vada a buon fine.\n",
     ),

@@ -17,7 +17,8 @@ TEMPLATES: dict[str, tuple[str, str]] = {
     bank_mail.DIRECT_DEBIT_RETURNED: (
         "Det automatiske trekket på {amount} gikk ikke gjennom",
         "Hei {name},\n\nBanken din avviste det automatiske trekket på {amount} for avdraget"
-        " med forfall {due_date} (kode {reason}). Avdraget er åpent igjen: betal det med"
+        " med forfall {due_date} ({reason_text}, kode {reason}). Avdraget er åpent igjen: betal"
+        " det med"
         " bankoverføring og betalingsreferansen, eller sjekk kontoen din før neste trekk.\n",
     ),
     billing_mail.PURCHASE_CONFIRMED: (

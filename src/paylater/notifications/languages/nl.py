@@ -17,7 +17,8 @@ TEMPLATES: dict[str, tuple[str, str]] = {
     bank_mail.DIRECT_DEBIT_RETURNED: (
         "Uw automatische incasso van {amount} is niet gelukt",
         "Beste {name},\n\nUw bank heeft de automatische incasso van {amount} voor de termijn met"
-        " vervaldatum {due_date} teruggeboekt (code {reason}). De termijn staat weer open: betaal"
+        " vervaldatum {due_date} teruggeboekt ({reason_text}, code {reason}). De termijn staat"
+        " weer open: betaal"
         " deze per bankoverschrijving met het betalingskenmerk, of controleer uw rekening zodat de"
         " volgende incasso wel lukt.\n",
     ),
