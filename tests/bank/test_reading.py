@@ -4,7 +4,10 @@ nothing stored from a refused file, and the same import; the bulk path's choice 
 from __future__ import annotations
 
 import io
+import pickle
+import time
 from datetime import date, timedelta
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -83,6 +86,43 @@ def test_a_reader_process_not_read_to_the_end_is_stopped(tmp_path: Path) -> None
         first = next(iter(process.batches()))
     assert len(first.items) == 10
     assert not process.running
+
+
+@lru_cache(maxsize=1)
+def _larger_than_the_pipe() -> tuple[bytes, list[reading.Batch]]:
+    """A file whose parsed batches (of 500) need more than twice the pipe between the
+    processes, so that the reader process must wait to write before it reaches the end."""
+    document = camt([Tx(100 + i, servicer_ref=f"L{i}", payer="Payer") for i in range(40_000)])
+    parsed = list(reading.batches(io.BytesIO(document), 1 << 26, size=500))
+    assert sum(len(pickle.dumps(batch, -1)) for batch in parsed) > 2 * reading.PIPE_BYTES
+    return document, parsed
+
+
+def test_a_reader_process_waiting_on_a_full_pipe_is_stopped(tmp_path: Path) -> None:
+    document, parsed = _larger_than_the_pipe()
+    path = tmp_path / "large.xml"
+    path.write_bytes(document)
+    with reading.ReaderProcess(path, 1 << 26, size=500) as process:
+        first = next(process.batches())
+        time.sleep(1.0)  # the reader fills the pipe, then waits to write the next batch
+        assert process.running
+        started = time.monotonic()
+    assert time.monotonic() - started < 5
+    assert first == parsed[0]
+    assert not process.running
+
+
+def test_a_reader_process_that_dies_is_reported(tmp_path: Path) -> None:
+    document, _parsed = _larger_than_the_pipe()
+    path = tmp_path / "large.xml"
+    path.write_bytes(document)
+    with reading.ReaderProcess(path, 1 << 26, size=500) as process:
+        batches = process.batches()
+        next(batches)
+        process._process.kill()  # as the kernel's out-of-memory killer would
+        with pytest.raises(RuntimeError, match="the bank file reader stopped"):
+            for _ in batches:  # what was already in the pipe, then the end of it
+                pass
 
 
 def test_a_file_refused_by_the_reader_process_leaves_nothing(
