@@ -150,6 +150,22 @@ def cpu_seconds(pid: int) -> float:
     return total
 
 
+def postgres_cpu_seconds() -> float:
+    """User + system CPU time of this machine's PostgreSQL processes (a local server's backends
+    are its children, so their time is counted once they exit, as well as while they run)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            name, fields = stat.read_text().rsplit(")", 1)
+        except OSError:
+            continue
+        if name.endswith("(postgres"):
+            values = fields.split()
+            total += (int(values[11]) + int(values[12])) / ticks
+    return total
+
+
 def run_wrk(port: int, connections: int, seconds: int, auth: str, pin: bool) -> dict[str, int]:
     command = [
         "wrk",
@@ -214,22 +230,29 @@ def main() -> None:
             run_wrk(port, 4, 3, auth, pin)  # warm-up: imports, caches, page cache
             if url.startswith("postgresql"):
                 analyze_postgres(url)
+            postgres = url.startswith("postgresql")
+            database_column = f" {'PostgreSQL CPU ms/req':>21}" if postgres else ""
             print(
                 f"{'conns':>5} {'req/s':>8} {'flows/s':>8} {'p50 ms':>7} {'p90 ms':>7} "
                 f"{'p99 ms':>7} {'max ms':>7} {'non-2xx':>7} {'sock err':>8} "
-                f"{'server CPU ms/req':>17}"
+                f"{'server CPU ms/req':>17}{database_column}"
             )
             for connections in (int(c) for c in args.connections.split(",")):
                 cpu_before = cpu_seconds(server.pid)
+                database_before = postgres_cpu_seconds() if postgres else 0.0
                 result = run_wrk(port, connections, args.duration, auth, pin)
                 cpu_per_request = (cpu_seconds(server.pid) - cpu_before) / result["requests"]
+                database_cpu = ""
+                if postgres:
+                    spent = (postgres_cpu_seconds() - database_before) / result["requests"]
+                    database_cpu = f" {spent * 1000:>21.3f}"
                 seconds = result["duration_us"] / 1e6
                 print(
                     f"{connections:>5} {result['requests'] / seconds:>8,.0f} "
                     f"{result['flows'] / seconds:>8,.0f} {result['p50_us'] / 1000:>7.2f} "
                     f"{result['p90_us'] / 1000:>7.2f} {result['p99_us'] / 1000:>7.2f} "
                     f"{result['max_us'] / 1000:>7.1f} {result['non2xx']:>7} "
-                    f"{result['errors']:>8} {cpu_per_request * 1000:>17.3f}"
+                    f"{result['errors']:>8} {cpu_per_request * 1000:>17.3f}{database_cpu}"
                 )
         finally:
             server.terminate()
