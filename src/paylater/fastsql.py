@@ -12,6 +12,7 @@ SQLAlchemy unchanged.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from operator import itemgetter
@@ -336,6 +337,23 @@ def execute_bound(connection: Connection, bound: BoundRows) -> None:
         execute(connection, bound.statement, list(bound.rows))
         return
     _run_many(connection, plan, values)
+
+
+def constant(value: str) -> ColumnElement[str]:
+    """A fixed word (a status) written into the SQL rather than bound.
+
+    SQLite prepares a statement again at every execution when a bound value is compared with a
+    column that a partial index's condition names (``collection_cases.status = ?`` beside an
+    index ``WHERE status = 'open'``): it must know the value to tell whether that index applies.
+    For the credit profile, eight sub-queries long, that re-preparation cost ~90 µs a call, ten
+    times the query itself. A constant is known when the statement is prepared.
+    """
+    if not _WORD.fullmatch(value):
+        raise ValueError(f"not a constant word: {value!r}")
+    return literal_column(f"'{value}'", String)
+
+
+_WORD = re.compile(r"[A-Za-z0-9_]+")
 
 
 def one_of(column: Any, name: str, dialect: str) -> ColumnElement[bool]:

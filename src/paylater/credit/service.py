@@ -23,7 +23,7 @@ from paylater.credit.rules import (
     decide_offer,
 )
 from paylater.db import UTCDateTime
-from paylater.fastsql import execute
+from paylater.fastsql import constant, execute
 from paylater.kit.ids import new_uuid
 from paylater.orders.models import orders
 from paylater.plans.calendar import add_business_days
@@ -129,7 +129,8 @@ _OVERDUE = _scalar(
 _IN_COLLECTIONS = _scalar(
     select(func.count())
     .where(collection_cases.c.consumer_id == _CONSUMER)
-    .where(or_(*(collection_cases.c.status == status for status in BLOCKING_STATUSES)))
+    # Constants, not bound values: a partial index names this status (see fastsql.constant).
+    .where(or_(*(collection_cases.c.status == constant(status) for status in BLOCKING_STATUSES)))
 )
 _REPAID_ON_TIME = _scalar(
     select(func.coalesce(func.sum(instalments.c.paid_amount), 0))
