@@ -12,6 +12,7 @@ from sqlalchemy import text
 
 from paylater.app import create_app
 from paylater.config import Settings
+from paylater.consumers.service import ConsumerDetails, find_or_create
 from paylater.db import Database
 from paylater.kit.clock import FixedClock
 from paylater.kit.money import Money
@@ -90,6 +91,40 @@ def test_wrong_code_is_refused_and_five_wrong_guesses_kill_the_code(
     assert late.status_code == 400
     assert "expired or was tried too many times" in late.text
     assert "pl_session" not in client.cookies
+
+
+@pytest.mark.parametrize(
+    ("locale", "subject"),
+    [
+        ("nb-NO", "Din paylater-kode"),
+        ("da-DK", "Din paylater-kode"),
+        ("fi-FI", "paylater-koodisi"),
+        ("nl-NL", "Uw paylater-code"),
+        ("es-ES", "Tu código de paylater"),
+        ("it-IT", "Il tuo codice paylater"),
+    ],
+)
+def test_the_code_comes_in_the_consumers_language(
+    client: TestClient, database: Database, clock: FixedClock, locale: str, subject: str
+) -> None:
+    email = f"shopper-{locale.lower()}@example.com"
+    database.run(
+        lambda connection: find_or_create(
+            connection,
+            ConsumerDetails(email=email, given_name="Kari", locale=locale),
+            default_country=locale[-2:],
+            default_locale=locale,
+            at=clock.now(),
+        )
+    )
+    _send_code(client, email)
+    code = last_code(database, email)
+    with database.transaction(readonly=True) as connection:
+        sent = connection.execute(
+            text("SELECT subject, text_body FROM messages WHERE to_address = :to"), {"to": email}
+        ).one()
+    assert sent.subject == f"{subject}: {code}"
+    assert code in sent.text_body and "10" in sent.text_body
 
 
 def test_codes_per_address_are_rate_limited(

@@ -53,6 +53,36 @@ _CODE_MAIL = {
         "Ihr Einmalcode lautet {code}. Er ist 10 Minuten gültig.\n\n"
         "Wenn Sie ihn nicht angefordert haben, ignorieren Sie diese E-Mail.\n",
     ),
+    "nb": (
+        "Din paylater-kode: {code}",
+        "Engangskoden din er {code}. Den er gyldig i 10 minutter.\n\n"
+        "Hvis du ikke har bedt om den, kan du se bort fra denne e-posten.\n",
+    ),
+    "da": (
+        "Din paylater-kode: {code}",
+        "Din engangskode er {code}. Den er gyldig i 10 minutter.\n\n"
+        "Hvis du ikke har bedt om den, kan du se bort fra denne e-mail.\n",
+    ),
+    "fi": (
+        "paylater-koodisi: {code}",
+        "Kertakäyttöinen koodisi on {code}. Se on voimassa 10 minuuttia.\n\n"
+        "Jos et pyytänyt koodia, voit jättää tämän viestin huomiotta.\n",
+    ),
+    "nl": (
+        "Uw paylater-code: {code}",
+        "Uw eenmalige code is {code}. Deze is 10 minuten geldig.\n\n"
+        "Heeft u hier niet om gevraagd? Dan kunt u deze e-mail negeren.\n",
+    ),
+    "es": (
+        "Tu código de paylater: {code}",
+        "Tu código de un solo uso es {code}. Es válido durante 10 minutos.\n\n"
+        "Si no lo has solicitado, puedes ignorar este correo.\n",
+    ),
+    "it": (
+        "Il tuo codice paylater: {code}",
+        "Il tuo codice monouso è {code}. È valido per 10 minuti.\n\n"
+        "Se non l'hai richiesto, puoi ignorare questa e-mail.\n",
+    ),
 }
 
 
