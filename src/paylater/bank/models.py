@@ -89,7 +89,6 @@ bank_entries = Table(
         sqlite_where=text(OPEN_SQL),
         postgresql_where=text(OPEN_SQL),
     ),
-    Index("ix_bank_entries_file", "file_id"),
     # A consumer's bank transfers, found through their orders (the portal).
     Index(
         "ix_bank_entries_order",
