@@ -158,9 +158,8 @@ def post_many(connection: Connection, entries: Sequence[Entry], *, at: datetime)
     # account row whose balance another transaction is updating waits for that transaction; the
     # rows of busy accounts are not updated by postings (their balances are in shards, see
     # paylater.ledger.triggers), and a consumer's own accounts see one transaction at a time.
-    if account_rows:
-        accounts = list(account_rows.values())
-        execute(connection, insert_ignoring_duplicates(connection, ledger_accounts), accounts)
+    accounts = list(account_rows.values())
+    execute(connection, insert_ignoring_duplicates(connection, ledger_accounts), accounts)
     # Postings first: inserting an entry's header seals it and checks that it balances.
     execute(connection, _INSERT_POSTINGS, posting_rows)
     execute(connection, _INSERT_ENTRY, entry_rows if len(entry_rows) > 1 else entry_rows[0])
