@@ -9,7 +9,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, bindparam, func, select
 
 from paylater.db import insert_ignoring_duplicates
 from paylater.fastsql import execute
@@ -34,6 +34,9 @@ class AccountKind(StrEnum):
 
 
 _INSERT_POSTINGS = postings.insert()
+_EXISTING_ACCOUNTS = select(ledger_accounts.c.key).where(
+    ledger_accounts.c.key.in_(bindparam("keys", expanding=True))
+)
 _INSERT_ENTRY = journal_entries.insert()
 
 
@@ -154,12 +157,18 @@ def post_many(connection: Connection, entries: Sequence[Entry], *, at: datetime)
         )
     if not entry_rows:
         return entry_ids
-    # Accounts are created on first use. On PostgreSQL an INSERT … ON CONFLICT that meets an
-    # account row whose balance another transaction is updating waits for that transaction; the
-    # rows of busy accounts are not updated by postings (their balances are in shards, see
-    # paylater.ledger.triggers), and a consumer's own accounts see one transaction at a time.
-    accounts = list(account_rows.values())
-    execute(connection, insert_ignoring_duplicates(connection, ledger_accounts), accounts)
+    # Read first, insert only what is missing: on PostgreSQL an INSERT … ON CONFLICT that meets a
+    # busy account row (its balance being updated by another transaction) waits for that
+    # transaction, while a plain read does not.
+    # (SQLite has one writer, so there it inserts directly.)
+    missing = list(account_rows.values())
+    if connection.dialect.name == "postgresql":
+        existing = set(
+            connection.execute(_EXISTING_ACCOUNTS, {"keys": list(account_rows)}).scalars().all()
+        )
+        missing = [row for row in missing if row["key"] not in existing]
+    if missing:
+        execute(connection, insert_ignoring_duplicates(connection, ledger_accounts), missing)
     # Postings first: inserting an entry's header seals it and checks that it balances.
     execute(connection, _INSERT_POSTINGS, posting_rows)
     execute(connection, _INSERT_ENTRY, entry_rows if len(entry_rows) > 1 else entry_rows[0])
