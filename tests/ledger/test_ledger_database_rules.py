@@ -5,7 +5,6 @@ Raw SQL through ``database.engine``, on SQLite and PostgreSQL alike (PRODUCT.md 
 
 from __future__ import annotations
 
-from contextlib import ExitStack
 from datetime import UTC, datetime
 from typing import Any
 
@@ -156,34 +155,3 @@ def test_a_tampered_stored_balance_is_allowed_but_detected(database: Database, s
     report = database.run(verify)
     assert not report.ok
     assert sorted(report.drift) == [(BANK, 501, 500), (SUSPENSE, -499, -500)]
-
-
-def test_concurrent_entries_on_one_busy_account_do_not_wait_for_each_other(
-    database: Database, sealed: str
-) -> None:
-    """Captures by many shoppers post to one merchant's payable account at once: on PostgreSQL
-    a second transaction posting to it must not wait for the first to commit (balances in
-    shards), and both count in the account's balance."""
-    if database.is_sqlite:
-        pytest.skip("SQLite has one writer: transactions never run side by side")
-    entry = [Posting(BANK, Money(100, "SEK")), Posting(SUSPENSE, Money(-100, "SEK"))]
-    with database.engine.connect() as first, ExitStack() as spare:
-        shard = _shard(first)
-        second = spare.enter_context(database.engine.connect())
-        while _shard(second) == shard:  # one server process in 64 shares the first's shard
-            second = spare.enter_context(database.engine.connect())
-        first_transaction = first.begin()
-        post(first, kind="capture", reference="a", at=AT, entry_postings=entry)
-        with second.begin():
-            second.exec_driver_sql("SET LOCAL lock_timeout = '2s'")
-            post(second, kind="capture", reference="b", at=AT, entry_postings=entry)
-        first_transaction.commit()
-    assert database.run(lambda c: balance(c, BANK), readonly=True) == 700
-    assert database.run(verify, readonly=True).ok
-
-
-def _shard(connection: Any) -> int:
-    """The balance shard the connection's server process posts to."""
-    shard = int(connection.exec_driver_sql("SELECT mod(pg_backend_pid(), 64)").scalar_one())
-    connection.rollback()
-    return shard

@@ -24,16 +24,6 @@ ledger_accounts = Table(
     Column("balance", BigInteger, nullable=False, default=0),
 )
 
-# PostgreSQL: shares of busy accounts' balances (see paylater.ledger.triggers); an account's
-# balance is ``ledger_accounts.balance`` plus its shards. Empty on SQLite, which has one writer.
-ledger_balance_shards = Table(
-    "ledger_balance_shards",
-    metadata,
-    Column("account_key", String(120), ForeignKey("ledger_accounts.key"), primary_key=True),
-    Column("shard", Integer, primary_key=True, autoincrement=False),
-    Column("balance", BigInteger, nullable=False, default=0),
-)
-
 journal_entries = Table(
     "journal_entries",
     metadata,

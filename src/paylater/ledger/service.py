@@ -15,7 +15,7 @@ from paylater.db import insert_ignoring_duplicates
 from paylater.fastsql import execute
 from paylater.kit.ids import new_ordered_uuid
 from paylater.kit.money import Money
-from paylater.ledger.models import journal_entries, ledger_accounts, ledger_balance_shards, postings
+from paylater.ledger.models import journal_entries, ledger_accounts, postings
 
 
 class AccountKind(StrEnum):
@@ -200,30 +200,21 @@ def reverse(connection: Connection, entry_id: str, *, at: datetime, memo: str = 
     )
 
 
-# An account's balance: its row's, plus its shards' (PostgreSQL; see paylater.ledger.triggers).
-_BALANCE = (
-    ledger_accounts.c.balance
-    + func.coalesce(
-        select(func.sum(ledger_balance_shards.c.balance))
-        .where(ledger_balance_shards.c.account_key == ledger_accounts.c.key)
-        .scalar_subquery(),
-        0,
-    )
-).label("balance")
-
-
 def balance(connection: Connection, key: str) -> int:
-    value = connection.execute(select(_BALANCE).where(ledger_accounts.c.key == key)).scalar()
+    value = connection.execute(
+        select(ledger_accounts.c.balance).where(ledger_accounts.c.key == key)
+    ).scalar()
     return int(value or 0)
 
 
 def balances_by_kind(connection: Connection) -> dict[tuple[str, str], int]:
     """Trial balance: the sum of balances per (account kind, currency)."""
-    accounts = select(ledger_accounts.c.kind, ledger_accounts.c.currency, _BALANCE).subquery()
     rows = connection.execute(
-        select(accounts.c.kind, accounts.c.currency, func.sum(accounts.c.balance))
-        .group_by(accounts.c.kind, accounts.c.currency)
-        .order_by(accounts.c.currency, accounts.c.kind)
+        select(
+            ledger_accounts.c.kind, ledger_accounts.c.currency, func.sum(ledger_accounts.c.balance)
+        )
+        .group_by(ledger_accounts.c.kind, ledger_accounts.c.currency)
+        .order_by(ledger_accounts.c.currency, ledger_accounts.c.kind)
     ).all()
     return {(row[0], row[1]): int(row[2]) for row in rows}
 
@@ -239,7 +230,7 @@ def verify(connection: Connection) -> VerifyReport:
         ).all()
     )
     for key, stored, currency in connection.execute(
-        select(ledger_accounts.c.key, _BALANCE, ledger_accounts.c.currency)
+        select(ledger_accounts.c.key, ledger_accounts.c.balance, ledger_accounts.c.currency)
     ):
         report.accounts += 1
         computed = int(recomputed.get(key) or 0)

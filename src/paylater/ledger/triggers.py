@@ -131,35 +131,3 @@ def install(dialect: str) -> list[str]:
 
 def uninstall(dialect: str) -> list[str]:
     return POSTGRESQL_DROP if dialect == "postgresql" else SQLITE_DROP
-
-
-# PostgreSQL, from migration 0018: the balances of accounts that many transactions post to (a
-# merchant's payable, fee income, suspense, …) are kept in shards, one per server process
-# (modulo 64), so concurrent captures no longer queue on one balance row from their
-# posting until their commit. An account's balance is its row's balance plus its shards'. A
-# consumer's own accounts, which one transaction at a time posts to, keep their single row.
-POSTGRESQL_SHARDED_POSTING = """
-    CREATE OR REPLACE FUNCTION ledger_check_posting() RETURNS trigger LANGUAGE plpgsql AS $$
-    BEGIN
-        IF EXISTS (SELECT 1 FROM journal_entries WHERE id = NEW.entry_id) THEN
-            RAISE EXCEPTION 'ledger: entry already sealed';
-        END IF;
-        IF NEW.currency <> (SELECT currency FROM ledger_accounts WHERE key = NEW.account_key) THEN
-            RAISE EXCEPTION 'ledger: posting currency differs from its account';
-        END IF;
-        IF left(NEW.account_key, 9) = 'consumer_' THEN
-            UPDATE ledger_accounts SET balance = balance + NEW.amount
-            WHERE key = NEW.account_key;
-        ELSE
-            INSERT INTO ledger_balance_shards (account_key, shard, balance)
-            VALUES (NEW.account_key, mod(pg_backend_pid(), 64), NEW.amount)
-            ON CONFLICT (account_key, shard)
-            DO UPDATE SET balance = ledger_balance_shards.balance + EXCLUDED.balance;
-        END IF;
-        RETURN NEW;
-    END $$
-    """
-# The function as migration 0001 created it (for 0018's downgrade).
-POSTGRESQL_SINGLE_ROW_POSTING = POSTGRESQL[0].replace(
-    "CREATE FUNCTION", "CREATE OR REPLACE FUNCTION", 1
-)
