@@ -11,7 +11,7 @@ from sqlalchemy import Connection, select, text
 
 from paylater.db import Database
 from paylater.kit.money import Money
-from paylater.ledger.models import journal_entries, postings
+from paylater.ledger.models import journal_entries, ledger_accounts, postings
 from paylater.ledger.service import (
     AccountKind,
     LedgerError,
@@ -19,6 +19,7 @@ from paylater.ledger.service import (
     account,
     balance,
     balances_by_kind,
+    insert_missing_accounts,
     post,
     reverse,
     verify,
@@ -91,6 +92,46 @@ def test_zero_postings_are_dropped(database: Database) -> None:
         lambda c: c.execute(select(postings.c.id).where(postings.c.entry_id == entry_id)).all()
     )
     assert len(count) == 2
+
+
+def test_accounts_are_created_once_from_their_keys(database: Database) -> None:
+    database.run(_capture)
+    database.run(_capture)  # the same three accounts, which exist now
+    rows = database.run(
+        lambda c: c.execute(
+            select(
+                ledger_accounts.c.key,
+                ledger_accounts.c.kind,
+                ledger_accounts.c.owner,
+                ledger_accounts.c.currency,
+                ledger_accounts.c.balance,
+            ).order_by(ledger_accounts.c.key)
+        ).all()
+    )
+    assert [tuple(row) for row in rows] == [
+        (RECEIVABLE, "consumer_receivable", "con_1", "SEK", 20000),
+        (FEES, "fee_income", "", "SEK", -580),
+        (PAYABLE, "merchant_payable", "mer_1", "SEK", -19420),
+    ]
+
+
+def test_a_new_account_does_not_wait_for_a_busy_one(database: Database) -> None:
+    """PostgreSQL: while one transaction's capture holds the fee income row (its balance updated,
+    not yet committed), another transaction creates its new consumer's account at once."""
+    if database.is_sqlite:
+        pytest.skip("SQLite has one writer at a time")
+    database.run(_capture)
+    newcomer = account(AccountKind.CONSUMER_RECEIVABLE, "SEK", "con_2")
+    with database.transaction() as holding:
+        _capture(holding)  # the fee income row stays locked until this block ends
+        with database.transaction() as other:
+            other.execute(text("SET LOCAL lock_timeout = '2s'"))
+            keys = {"b_key_0": newcomer, "b_key_1": FEES, "b_key_2": PAYABLE}
+            other.execute(insert_missing_accounts(3), keys)
+            created = other.execute(
+                select(ledger_accounts.c.key).where(ledger_accounts.c.key == newcomer)
+            ).scalar_one()
+    assert created == newcomer
 
 
 @pytest.mark.parametrize(

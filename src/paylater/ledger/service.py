@@ -7,9 +7,22 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, func, select
+from sqlalchemy import (
+    Connection,
+    Insert,
+    String,
+    bindparam,
+    column,
+    exists,
+    func,
+    literal_column,
+    select,
+    values,
+)
+from sqlalchemy.dialects import postgresql
 
 from paylater.db import insert_ignoring_duplicates
 from paylater.fastsql import execute
@@ -34,10 +47,37 @@ class AccountKind(StrEnum):
 
 
 _INSERT_POSTINGS = postings.insert()
-_EXISTING_ACCOUNTS = select(ledger_accounts.c.key).where(
-    ledger_accounts.c.key.in_(bindparam("keys", expanding=True))
-)
 _INSERT_ENTRY = journal_entries.insert()
+
+
+@lru_cache(maxsize=32)
+def insert_missing_accounts(count: int) -> Insert:
+    """PostgreSQL: insert those of ``count`` account keys (bound as ``b_key_0`` …) that do not
+    exist yet, in one statement.
+
+    An ``INSERT … ON CONFLICT`` that meets an existing account row whose balance another
+    transaction is updating waits for that transaction, and every capture updates the fee income
+    and the merchant's payable rows. The ``NOT EXISTS`` filter reads without waiting, so only keys
+    that are really missing reach the conflict check. Kind, owner and currency are the key's
+    three parts (see :func:`account`).
+
+    The keys are a ``VALUES`` list of fixed length rather than an array: PostgreSQL then
+    estimates the prepared statement's generic plan exactly like a plan for the values at hand,
+    and keeps the generic one instead of planning the statement again at every execution.
+    """
+    wanted = values(column("wanted_key", String), name="wanted").data(
+        [(bindparam(f"b_key_{index}", type_=String),) for index in range(count)]
+    )
+    key = wanted.c.wanted_key
+    part = [func.split_part(key, literal_column("'/'"), literal_column(str(n))) for n in (1, 2, 3)]
+    missing = select(key, *part, literal_column("0")).where(
+        ~exists().where(ledger_accounts.c.key == key)
+    )
+    return (
+        postgresql.insert(ledger_accounts)
+        .from_select(["key", "kind", "owner", "currency", "balance"], missing)
+        .on_conflict_do_nothing()
+    )
 
 
 class LedgerError(ValueError):
@@ -157,18 +197,15 @@ def post_many(connection: Connection, entries: Sequence[Entry], *, at: datetime)
         )
     if not entry_rows:
         return entry_ids
-    # Read first, insert only what is missing: on PostgreSQL an INSERT … ON CONFLICT that meets a
-    # busy account row (its balance being updated by another transaction) waits for that
-    # transaction, while a plain read does not.
-    # (SQLite has one writer, so there it inserts directly.)
-    missing = list(account_rows.values())
     if connection.dialect.name == "postgresql":
-        existing = set(
-            connection.execute(_EXISTING_ACCOUNTS, {"keys": list(account_rows)}).scalars().all()
+        keys = {f"b_key_{index}": key for index, key in enumerate(account_rows)}
+        execute(connection, insert_missing_accounts(len(keys)), keys)
+    else:  # one writer at a time: nobody to wait for
+        execute(
+            connection,
+            insert_ignoring_duplicates(connection, ledger_accounts),
+            list(account_rows.values()),
         )
-        missing = [row for row in missing if row["key"] not in existing]
-    if missing:
-        execute(connection, insert_ignoring_duplicates(connection, ledger_accounts), missing)
     # Postings first: inserting an entry's header seals it and checks that it balances.
     execute(connection, _INSERT_POSTINGS, posting_rows)
     execute(connection, _INSERT_ENTRY, entry_rows if len(entry_rows) > 1 else entry_rows[0])
