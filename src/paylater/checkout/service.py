@@ -234,9 +234,14 @@ def authorize(
     *,
     now: datetime,
     today: date,
+    merchant_id: str | None = None,
 ) -> AuthorizationOutcome:
-    """The shopper picks a plan and identifies: run the credit decision, issue a token."""
-    session = load_session(connection, session_id, merchant_id=None, now=now, lock=True)
+    """The shopper picks a plan and identifies: run the credit decision, issue a token.
+
+    ``merchant_id``: the session must be this merchant's (the sandbox helper, called with the
+    merchant's credentials); the hosted checkout identifies the session by its client token.
+    """
+    session = load_session(connection, session_id, merchant_id=merchant_id, now=now, lock=True)
     if session["status"] != "incomplete":
         raise InvalidOperation(f"session {session_id} is {session['status']}")
     plan = request.payment_method_category

@@ -13,7 +13,6 @@ from paylater.api.http import Caller, api_caller, json_response, run_command, ru
 from paylater.checkout import service as checkout
 from paylater.checkout.routes import ERRORS
 from paylater.checkout.schemas import ApiModel, AuthorizationResponse, SandboxAuthorizeRequest
-from paylater.checkout.service import load_session
 from paylater.kit.clock import SandboxClock
 from paylater.merchants.service import Merchant
 from paylater.sandbox import service
@@ -48,8 +47,9 @@ async def authorize_session(
     """
 
     def work(connection: Connection, merchant: Merchant, now: datetime) -> Response:
-        load_session(connection, session_id, merchant_id=merchant.id, now=now)
-        outcome = checkout.authorize(connection, session_id, body, now=now, today=now.date())
+        outcome = checkout.authorize(
+            connection, session_id, body, now=now, today=now.date(), merchant_id=merchant.id
+        )
         return json_response(
             {
                 "approved": outcome.approved,
