@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import Connection, select, text
+from sqlalchemy import Connection, select, text, update
 
 from paylater.db import Database
 from paylater.kit.money import Money
@@ -116,14 +116,20 @@ def test_accounts_are_created_once_from_their_keys(database: Database) -> None:
 
 
 def test_a_new_account_does_not_wait_for_a_busy_one(database: Database) -> None:
-    """PostgreSQL: while one transaction's capture holds the fee income row (its balance updated,
-    not yet committed), another transaction creates its new consumer's account at once."""
+    """PostgreSQL: while another transaction holds the fee income and merchant rows (updating
+    their balances), a capture creates its new consumer's account at once."""
     if database.is_sqlite:
         pytest.skip("SQLite has one writer at a time")
     database.run(_capture)
     newcomer = account(AccountKind.CONSUMER_RECEIVABLE, "SEK", "con_2")
     with database.transaction() as holding:
-        _capture(holding)  # the fee income row stays locked until this block ends
+        # A capture's commit updating the fee income and merchant balances: their rows stay
+        # locked until this block ends.
+        holding.execute(
+            update(ledger_accounts)
+            .where(ledger_accounts.c.key.in_([FEES, PAYABLE]))
+            .values(balance=ledger_accounts.c.balance + 1)
+        )
         with database.transaction() as other:
             other.execute(text("SET LOCAL lock_timeout = '2s'"))
             keys = {"b_key_0": newcomer, "b_key_1": FEES, "b_key_2": PAYABLE}
@@ -132,6 +138,19 @@ def test_a_new_account_does_not_wait_for_a_busy_one(database: Database) -> None:
                 select(ledger_accounts.c.key).where(ledger_accounts.c.key == newcomer)
             ).scalar_one()
     assert created == newcomer
+
+
+def test_balances_are_applied_at_commit_on_postgresql(database: Database) -> None:
+    """PostgreSQL adds postings to the stored balances as the transaction commits, so the busy
+    fee income and merchant rows are locked only for the commit (migration 0018)."""
+    if database.is_sqlite:
+        pytest.skip("SQLite applies each posting as it is inserted (one writer at a time)")
+    database.run(_capture)
+    with database.transaction() as connection:
+        _capture(connection)
+        assert balance(connection, FEES) == -290  # not yet
+    assert database.run(lambda c: balance(c, FEES)) == -580
+    assert database.run(verify).ok
 
 
 @pytest.mark.parametrize(

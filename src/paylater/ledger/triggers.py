@@ -1,4 +1,9 @@
-"""Database-side ledger rules, as DDL for SQLite and PostgreSQL (applied by the migrations)."""
+"""Database-side ledger rules, as DDL for SQLite and PostgreSQL (applied by the migrations).
+
+These are the rules as the first migration installs them. On PostgreSQL, migration 0018 then
+moves the balance update out of ``ledger_check_posting`` into a deferred constraint trigger
+(``postings_update_balance``), so balances are added as the transaction commits.
+"""
 
 from __future__ import annotations
 

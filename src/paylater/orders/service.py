@@ -231,8 +231,9 @@ def capture(
         },
         at=now,
     )
-    # Last: the postings update the merchant's and the lender's shared balance rows, which on
-    # PostgreSQL stay locked until commit; every capture of every merchant needs the fee row.
+    # The postings add to the merchant's and the lender's shared balance rows, which every
+    # capture of every merchant updates: on PostgreSQL that happens as the transaction commits
+    # (migration 0018), so the rows stay locked only for the commit.
     post(
         connection,
         kind="capture",
