@@ -20,7 +20,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, TypeVar
 
-import anyio.to_thread
 import orjson
 from sqlalchemy import Connection, DateTime, MetaData, TypeDecorator, create_engine, event
 from sqlalchemy.dialects import postgresql, sqlite
@@ -30,6 +29,7 @@ from sqlalchemy.pool import NullPool
 from sqlalchemy.sql import Insert
 from sqlalchemy.sql.schema import Table
 
+from paylater.kit.threads import WorkerThreads
 from paylater.writegate import WRITE_WAIT_SECONDS, GiveWay, WriteGate
 
 metadata = MetaData(
@@ -183,11 +183,11 @@ class Database:
             )
             _ping_when_idle(self.engine)
         self.write_gate = WriteGate(_gate_path(self.url) if self.is_sqlite else None)
-        self._limiter: anyio.CapacityLimiter | None = None
+        # PostgreSQL units from async code, at most as many at once as the pool has connections.
+        self._threads = WorkerThreads(pool_size, "paylater-db")
         self._writers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, GroupCommitWriter] = (
             weakref.WeakKeyDictionary()
         )
-        self._pool_size = pool_size
 
     @property
     def dialect(self) -> str:
@@ -300,11 +300,7 @@ class Database:
             if writer is None:
                 writer = self._writers[loop] = GroupCommitWriter(self)
             return await writer.submit(work)
-        if self._limiter is None:
-            self._limiter = anyio.CapacityLimiter(self._pool_size)
-        return await anyio.to_thread.run_sync(
-            lambda: self.run(work, readonly=readonly), limiter=self._limiter
-        )
+        return await self._threads.run(lambda: self.run(work, readonly=readonly))
 
     def _retryable(self, error: DBAPIError) -> bool:
         if self.is_sqlite:
@@ -331,6 +327,7 @@ class Database:
                 time.sleep(_YIELD_SECONDS)
 
     def dispose(self) -> None:
+        self._threads.close()
         self.engine.dispose()
 
 
