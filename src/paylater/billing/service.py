@@ -23,7 +23,7 @@ from paylater.kit.ids import new_uuid
 from paylater.kit.money import Money, round_minor
 from paylater.ledger.models import journal_entries, postings
 from paylater.ledger.service import AccountKind, Posting, account, post
-from paylater.notifications.consumer_mail import email_consumer
+from paylater.notifications.consumer_mail import Contact, email_consumer
 from paylater.plans.allocation import Slot, allocate_payment, allocate_refund
 from paylater.plans.schedule import PlanType, build_schedule
 
@@ -133,11 +133,13 @@ def confirm_purchase(
     created: CreatedPlan,
     currency: str,
     at: datetime,
+    contact: Contact | None = None,
 ) -> None:
     """E-mail the consumer the schedule a capture created (once per plan)."""
     email_consumer(
         connection,
         consumer_id=consumer_id,
+        contact=contact,
         kind=PURCHASE_CONFIRMED,
         values={
             "store": merchant_name,

@@ -137,6 +137,15 @@ _CONSUMER = select(consumers.c.email, consumers.c.locale, consumers.c.given_name
 )
 
 
+@dataclass(frozen=True, slots=True)
+class Contact:
+    """Where and how to write to a consumer."""
+
+    email: str
+    locale: str
+    given_name: str
+
+
 def email_consumer(
     connection: Connection,
     *,
@@ -145,12 +154,14 @@ def email_consumer(
     values: Mapping[str, object],
     at: datetime,
     dedupe_key: str | None = None,
+    contact: Contact | None = None,
 ) -> str | None:
     """Queue e-mail ``kind`` to the consumer, in their language; returns the message id.
 
     With a ``dedupe_key`` the same e-mail is queued at most once (``None`` the second time).
+    ``contact``: the consumer's details when the caller has read them already.
     """
-    person = execute(connection, _CONSUMER, {"b_id": consumer_id}).one()
+    person = contact or execute(connection, _CONSUMER, {"b_id": consumer_id}).one()
     rendered = render(kind, person.locale, {"name": person.given_name, **values})
     return queue_email(
         connection,

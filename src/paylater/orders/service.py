@@ -11,10 +11,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, select
+from sqlalchemy import Connection, and_, bindparam, select
 
 from paylater.billing import service as billing
 from paylater.checkout.schemas import OrderData, OrderLine
+from paylater.consumers.models import consumers
 from paylater.consumers.service import get as get_consumer
 from paylater.credit import service as credit
 from paylater.credit.countries import rules_for
@@ -33,10 +34,12 @@ from paylater.kit.money import Money
 from paylater.ledger.service import AccountKind, Posting, account, post
 from paylater.merchants.service import Merchant
 from paylater.notifications import webhooks
+from paylater.notifications.consumer_mail import Contact
 from paylater.orders.models import captures, orders, refunds
 from paylater.plans.schedule import PlanType
 from paylater.servicing import pauses
-from paylater.settlement.settings import capture_fee
+from paylater.settlement.models import merchant_fee_plans
+from paylater.settlement.settings import FeePlan, capture_fee
 
 AUTHORIZATION_VALIDITY = timedelta(days=28)
 MAXIMUM_AUTHORIZATION_AGE = timedelta(days=180)
@@ -46,6 +49,30 @@ FRAUD_REVIEW_WINDOW = timedelta(hours=24)
 _INSTALMENT_COUNT = {PlanType.pay_in_3.value: 3, PlanType.pay_in_4.value: 4}
 _ORDER = select(orders).where(orders.c.id == bindparam("id"))
 _ORDER_FOR_UPDATE = _ORDER.with_for_update()
+# What a capture needs beside the order, read (and the order locked) in the same statement: the
+# merchant's fee plan for the order's plan type, if it has one, and the consumer's contact
+# details for the purchase confirmation.
+_ORDER_TO_CAPTURE = (
+    select(
+        orders,
+        merchant_fee_plans.c.rate_bp.label("own_fee_rate_bp"),
+        merchant_fee_plans.c.fixed_minor.label("own_fee_fixed_minor"),
+        consumers.c.email.label("consumer_email"),
+        consumers.c.locale.label("consumer_locale"),
+        consumers.c.given_name.label("consumer_given_name"),
+    )
+    .select_from(
+        orders.join(consumers, consumers.c.id == orders.c.consumer_id).outerjoin(
+            merchant_fee_plans,
+            and_(
+                merchant_fee_plans.c.merchant_id == orders.c.merchant_id,
+                merchant_fee_plans.c.plan == orders.c.plan,
+            ),
+        )
+    )
+    .where(orders.c.id == bindparam("id"))
+    .with_for_update(of=orders)
+)
 _INSERT_ORDER = orders.insert()
 _INSERT_CAPTURE = captures.insert()
 _SET_CAPTURED = (
@@ -122,7 +149,13 @@ def effective_status(order: dict[str, Any], now: datetime) -> str:
 def load_order(
     connection: Connection, merchant_id: str, order_id: str, *, lock: bool = False
 ) -> dict[str, Any]:
-    row = execute(connection, _ORDER_FOR_UPDATE if lock else _ORDER, {"id": order_id}).first()
+    return _read_order(connection, _ORDER_FOR_UPDATE if lock else _ORDER, merchant_id, order_id)
+
+
+def _read_order(
+    connection: Connection, query: Any, merchant_id: str, order_id: str
+) -> dict[str, Any]:
+    row = execute(connection, query, {"id": order_id}).first()
     if row is None or row.merchant_id != merchant_id:
         raise NoSuchOrder(f"no order {order_id}")
     return dict(row._mapping)
@@ -141,7 +174,7 @@ def capture(
     now: datetime,
 ) -> str:
     """Capture part or all of what remains authorized; returns the capture id."""
-    order = load_order(connection, merchant.id, order_id, lock=True)
+    order = _read_order(connection, _ORDER_TO_CAPTURE, merchant.id, order_id)
     status = effective_status(order, now)
     if order["fraud_status"] != Outcome.ACCEPTED.value:
         raise CaptureNotAllowed(f"order fraud_status is {order['fraud_status']}")
@@ -161,9 +194,12 @@ def capture(
         # Every instalment must be at least one minor unit.
         raise BadValue(f"captured_amount {amount} is too small to split into {parts} instalments")
     currency = order["purchase_currency"]
-    fee = capture_fee(
-        connection, merchant, order["plan"], amount, first_capture=order["captured_amount"] == 0
+    own_fee_plan = (
+        FeePlan(order["own_fee_rate_bp"], order["own_fee_fixed_minor"])
+        if order["own_fee_rate_bp"] is not None
+        else None
     )
+    fee = capture_fee(merchant, own_fee_plan, amount, first_capture=order["captured_amount"] == 0)
     capture_id = new_uuid()
     execute(
         connection,
@@ -206,6 +242,9 @@ def capture(
         created=created,
         currency=currency,
         at=now,
+        contact=Contact(
+            order["consumer_email"], order["consumer_locale"], order["consumer_given_name"]
+        ),
     )
     captured = order["captured_amount"] + amount
     execute(

@@ -55,10 +55,6 @@ class SettlementSettings:
 _SETTINGS = select(merchant_settlement_settings).where(
     merchant_settlement_settings.c.merchant_id == bindparam("merchant_id")
 )
-_FEE_PLAN = select(merchant_fee_plans.c.rate_bp, merchant_fee_plans.c.fixed_minor).where(
-    merchant_fee_plans.c.merchant_id == bindparam("merchant_id"),
-    merchant_fee_plans.c.plan == bindparam("plan"),
-)
 
 
 def get_settings(connection: Connection, merchant_id: str) -> SettlementSettings:
@@ -172,19 +168,16 @@ def set_fee_plan(
 
 
 def capture_fee(
-    connection: Connection, merchant: Merchant, plan: str, amount: int, *, first_capture: bool
+    merchant: Merchant, own_plan: FeePlan | None, amount: int, *, first_capture: bool
 ) -> int:
     """The merchant's fee on a capture: the plan type's rate, plus the fixed part once per order.
 
-    Never more than the captured amount.
+    ``own_plan`` is the merchant's fee plan for the order's plan type (``merchant_fee_plans``,
+    read with the order), if it has one; otherwise the merchant's default rates apply. Never
+    more than the captured amount.
     """
-    row = execute(connection, _FEE_PLAN, {"merchant_id": merchant.id, "plan": plan}).first()
-    rate, fixed = (
-        (row.rate_bp, row.fixed_minor)
-        if row is not None
-        else (merchant.fee_rate_bp, merchant.fee_fixed_minor)
-    )
-    fee = round_minor(Decimal(amount) * Decimal(rate) / 10_000)
+    terms = own_plan or FeePlan(merchant.fee_rate_bp, merchant.fee_fixed_minor)
+    fee = round_minor(Decimal(amount) * Decimal(terms.rate_bp) / 10_000)
     if first_capture:
-        fee += fixed
+        fee += terms.fixed_minor
     return min(fee, amount)
