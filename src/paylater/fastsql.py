@@ -298,7 +298,12 @@ def execute(
     cursor = _cursor(connection)
     try:
         if batch is not None:
-            cursor.executemany(plan.sql, rows_in)
+            few = connection.dialect.name == "postgresql" and 0 < len(rows_in) <= _FEW_ROWS
+            multi_row = _multi_row_insert(plan.sql, len(rows_in)) if few else None
+            if multi_row is None:
+                cursor.executemany(plan.sql, rows_in)
+            else:
+                cursor.execute(multi_row, [value for row in rows_in for value in row])
             return FastResult(None, cursor.rowcount)
         cursor.execute(plan.sql, values)
         if plan.row_type is None:
@@ -309,6 +314,49 @@ def execute(
         raise DBAPIError.instance(plan.sql, None, error, dbapi_error) from error
     finally:
         _done(connection, cursor)
+
+
+# PostgreSQL: up to this many rows for one INSERT go as a single multi-row statement. psycopg
+# sends a batch through its pipeline mode, whose set-up costs more client time than the rows:
+# three 8-column rows took 90 µs of client CPU that way and 48 µs as one statement.
+_FEW_ROWS = 32
+_MULTI_ROW: dict[tuple[str, int], str | None] = {}
+
+
+def _multi_row_insert(sql: str, count: int) -> str | None:
+    """``sql``, a one-row ``INSERT … VALUES (…)``, with its row repeated ``count`` times and any
+    ``RETURNING`` dropped (a batch's results are not read); None for any other statement."""
+    key = (sql, count)
+    try:
+        return _MULTI_ROW[key]
+    except KeyError:
+        pass
+    _MULTI_ROW[key] = built = _repeated_row(sql, count)
+    return built
+
+
+def _repeated_row(sql: str, count: int) -> str | None:
+    head, found, tail = sql.partition(" VALUES (")
+    if not found or not head.startswith("INSERT INTO ") or "DO UPDATE" in tail:
+        return None
+    end = _closing_parenthesis(tail)
+    if end < 0:
+        return None
+    row, rest = "(" + tail[: end + 1], tail[end + 1 :]
+    if "'" in row:  # a literal could hold a parenthesis: leave such statements alone
+        return None
+    rest = rest.partition(" RETURNING ")[0]
+    return f"{head} VALUES {', '.join([row] * count)}{rest}"
+
+
+def _closing_parenthesis(text: str) -> int:
+    """Where the parenthesis open before ``text`` closes in it (-1: it does not)."""
+    depth = 1
+    for index, character in enumerate(text):
+        depth += {"(": 1, ")": -1}.get(character, 0)
+        if depth == 0:
+            return index
+    return -1
 
 
 @dataclass(frozen=True)
