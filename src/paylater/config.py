@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 from functools import cached_property
 from pathlib import Path
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def default_pool_size() -> int:
+    """Two PostgreSQL units of work per usable core. Each unit alternates between Python, which
+    holds the interpreter lock, and waits on the database; two per core keep the cores busy. More
+    only share the cores between more units: each takes longer, the ones with more statements
+    (a capture) longest, and the p99 latency grows with them (see BENCHMARKS.md)."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on every platform
+        cores = os.cpu_count() or 1
+    return 2 * cores
 
 
 class Settings(BaseSettings):
@@ -24,7 +37,7 @@ class Settings(BaseSettings):
     # Bearer token for the lender's admin API (/admin/v1); the admin API is off when unset.
     admin_token: str | None = None
     # Threads serving database work on PostgreSQL (SQLite runs one writer inline).
-    db_pool_size: int = 16
+    db_pool_size: int = Field(default_factory=default_pool_size)
     log_requests: bool = False
     # E-mail: SMTP when a host is set; otherwise the dev inbox (the messages table) only.
     smtp_host: str | None = None

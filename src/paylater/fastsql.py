@@ -11,6 +11,7 @@ SQLAlchemy unchanged.
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any, ClassVar
 
+from psycopg import RawCursor
 from sqlalchemy import (
     ARRAY,
     Connection,
@@ -34,6 +36,7 @@ from sqlalchemy.sql import ClauseElement, ColumnElement
 
 _MISSING = object()
 _NAMED = re.compile(r"%\(([^)]+)\)s")
+_FORMAT_TOKEN = re.compile(r"%[%s]")
 Processor = Callable[[Any], Any] | None
 
 
@@ -75,7 +78,7 @@ class FastResult:
 
 
 class _Plan:
-    __slots__ = ("binds", "processors", "row_type", "sql", "statement")
+    __slots__ = ("binds", "format_sql", "processors", "row_type", "sql", "statement")
 
     def __init__(
         self, statement: ClauseElement, connection: Connection | Engine, keys: Sequence[str]
@@ -89,9 +92,14 @@ class _Plan:
         # qmark (SQLite) binds by position. psycopg's named placeholders are turned into
         # positional ones here, once: psycopg would otherwise reorder a mapping into a list at
         # every execution, and the mapping would have to be built first.
+        # On PostgreSQL they are then numbered ($1, $2, …) for a raw cursor, which sends the text
+        # as it is: psycopg's own cursor parses it again at every execution when it is longer
+        # than its cache allows (4 kB: the credit profile, a capture's order read).
+        self.format_sql = self.sql
         if compiled.positiontup is None:
             order = _NAMED.findall(self.sql)
-            self.sql = _NAMED.sub("%s", self.sql)
+            self.format_sql = _NAMED.sub("%s", self.sql)
+            self.sql = _numbered(self.format_sql)
         else:
             order = list(compiled.positiontup)
         processors = compiled._bind_processors
@@ -188,6 +196,13 @@ def _converted(column: list[Any], processor: Callable[[Any], Any]) -> list[Any]:
     return out
 
 
+def _numbered(sql: str) -> str:
+    """``sql`` with psycopg's ``%s`` placeholders as PostgreSQL's ``$1, $2, …`` and its ``%%``
+    escapes as plain ``%``."""
+    numbers = itertools.count(1)
+    return _FORMAT_TOKEN.sub(lambda token: "%" if token[0] == "%%" else f"${next(numbers)}", sql)
+
+
 class _Unsupported(Exception):
     pass
 
@@ -249,7 +264,7 @@ def _cursor(connection: Connection) -> Any:
         return driver.cursor()  # type: ignore[union-attr]
     cursor = pooled.info.get("fastsql_cursor")
     if cursor is None or cursor.connection is not driver or cursor.closed:
-        cursor = pooled.info["fastsql_cursor"] = driver.cursor()  # type: ignore[union-attr]
+        cursor = pooled.info["fastsql_cursor"] = RawCursor(driver)  # type: ignore[arg-type]
     return cursor
 
 
@@ -299,7 +314,7 @@ def execute(
     try:
         if batch is not None:
             few = connection.dialect.name == "postgresql" and 0 < len(rows_in) <= _FEW_ROWS
-            multi_row = _multi_row_insert(plan.sql, len(rows_in)) if few else None
+            multi_row = _multi_row_insert(plan.format_sql, len(rows_in)) if few else None
             if multi_row is None:
                 cursor.executemany(plan.sql, rows_in)
             else:
@@ -324,14 +339,16 @@ _MULTI_ROW: dict[tuple[str, int], str | None] = {}
 
 
 def _multi_row_insert(sql: str, count: int) -> str | None:
-    """``sql``, a one-row ``INSERT … VALUES (…)``, with its row repeated ``count`` times and any
-    ``RETURNING`` dropped (a batch's results are not read); None for any other statement."""
+    """``sql``, a one-row ``INSERT … VALUES (…)`` with ``%s`` placeholders, with its row repeated
+    ``count`` times, any ``RETURNING`` dropped (a batch's results are not read) and the
+    placeholders numbered; None for any other statement."""
     key = (sql, count)
     try:
         return _MULTI_ROW[key]
     except KeyError:
         pass
-    _MULTI_ROW[key] = built = _repeated_row(sql, count)
+    built = _repeated_row(sql, count)
+    _MULTI_ROW[key] = built = None if built is None else _numbered(built)
     return built
 
 

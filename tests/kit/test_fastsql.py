@@ -1,13 +1,14 @@
 """fastsql: a small batch of inserts on PostgreSQL goes as one multi-row statement, with the
-same rows, triggers and row count as one insert per row."""
+same rows, triggers and row count as one insert per row; statements go to PostgreSQL with numbered
+placeholders."""
 
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, func, literal_column, select
 
 from paylater.db import Database, insert_ignoring_duplicates
-from paylater.fastsql import _repeated_row, execute
+from paylater.fastsql import _multi_row_insert, _numbered, _repeated_row, execute
 from paylater.ledger.models import ledger_accounts
 
 
@@ -27,6 +28,32 @@ def test_a_one_row_insert_is_repeated_and_anything_else_left_alone() -> None:
     )
     assert _repeated_row("INSERT INTO t (a, b) VALUES (%s, 'a (b')", 2) is None
     assert _repeated_row("UPDATE t SET a = %s", 2) is None
+
+
+def test_placeholders_are_numbered_and_escaped_percent_signs_unescaped() -> None:
+    assert _numbered("SELECT a FROM t WHERE b = %s AND c LIKE 'x%%s%%' AND d = %s") == (
+        "SELECT a FROM t WHERE b = $1 AND c LIKE 'x%s%' AND d = $2"
+    )
+    assert _multi_row_insert("INSERT INTO t (a, b) VALUES (%s, %s) RETURNING t.a", 3) == (
+        "INSERT INTO t (a, b) VALUES ($1, $2), ($3, $4), ($5, $6)"
+    )
+
+
+def test_a_percent_sign_in_a_statement_reaches_the_database_as_one(database: Database) -> None:
+    statement = (
+        select(func.count())
+        .select_from(ledger_accounts)
+        .where(
+            ledger_accounts.c.key.like(literal_column("'consumer%'"))  # written into the SQL
+        )
+    )
+    rows = [_account(number) for number in range(2)]
+
+    def count(connection: Connection) -> int:
+        execute(connection, insert_ignoring_duplicates(connection, ledger_accounts), rows)
+        return int(execute(connection, statement, {}).scalar())
+
+    assert database.run(count) == 2
 
 
 def _account(number: int) -> dict[str, object]:
