@@ -29,6 +29,7 @@ from sqlalchemy.pool import NullPool
 from sqlalchemy.sql import Insert
 from sqlalchemy.sql.schema import Table
 
+from paylater import pgpipeline
 from paylater.kit.threads import WorkerThreads
 from paylater.writegate import WRITE_WAIT_SECONDS, GiveWay, WriteGate
 
@@ -43,7 +44,9 @@ metadata = MetaData(
 )
 
 T = TypeVar("T")
-_RETRYABLE_PG_CODES = {"40001", "40P01"}  # serialization_failure, deadlock_detected
+# serialization_failure, deadlock_detected; invalid_sql_statement_name: a statement prepared on
+# the connection was deallocated behind its back (DISCARD ALL), and is prepared again.
+_RETRYABLE_PG_CODES = {"40001", "40P01", "26000"}
 _MAX_ATTEMPTS = 4
 
 
@@ -182,6 +185,7 @@ class Database:
                 json_deserializer=orjson.loads,
             )
             _ping_when_idle(self.engine)
+            pgpipeline.keep_back_writes(self.engine)
         self.write_gate = WriteGate(_gate_path(self.url) if self.is_sqlite else None)
         # PostgreSQL units from async code, at most as many at once as the pool has connections.
         self._threads = WorkerThreads(pool_size, "paylater-db")

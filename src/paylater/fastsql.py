@@ -34,6 +34,8 @@ from sqlalchemy import (
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql import ClauseElement, ColumnElement
 
+from paylater import pgpipeline
+
 _MISSING = object()
 _NAMED = re.compile(r"%\(([^)]+)\)s")
 _FORMAT_TOKEN = re.compile(r"%[%s]")
@@ -274,6 +276,8 @@ def _done(connection: Connection, cursor: Any) -> None:
 
 
 def _run_many(connection: Connection, plan: _Plan, values: list[Any]) -> int:
+    if connection.dialect.name == "postgresql":
+        pgpipeline.flush(connection)
     cursor = _cursor(connection)
     try:
         cursor.executemany(plan.sql, values)
@@ -310,15 +314,18 @@ def execute(
             values = plan.parameters(sample)
     except _Unsupported:
         return connection.execute(statement, parameters)
+    if connection.dialect.name == "postgresql":
+        if batch is None:
+            return _on_postgresql(connection, plan, plan.sql, values, plan.row_type is not None)
+        multi_row = _multi_row_insert(plan.format_sql, len(rows_in)) if rows_in else None
+        if multi_row is not None and len(rows_in) <= _FEW_ROWS:
+            flat = [value for row in rows_in for value in row]
+            return _on_postgresql(connection, plan, multi_row, flat, False)
+        pgpipeline.flush(connection)
     cursor = _cursor(connection)
     try:
         if batch is not None:
-            few = connection.dialect.name == "postgresql" and 0 < len(rows_in) <= _FEW_ROWS
-            multi_row = _multi_row_insert(plan.format_sql, len(rows_in)) if few else None
-            if multi_row is None:
-                cursor.executemany(plan.sql, rows_in)
-            else:
-                cursor.execute(multi_row, [value for row in rows_in for value in row])
+            cursor.executemany(plan.sql, rows_in)
             return FastResult(None, cursor.rowcount)
         cursor.execute(plan.sql, values)
         if plan.row_type is None:
@@ -329,6 +336,29 @@ def execute(
         raise DBAPIError.instance(plan.sql, None, error, dbapi_error) from error
     finally:
         _done(connection, cursor)
+
+
+def _on_postgresql(
+    connection: Connection, plan: _Plan, sql: str, values: Sequence[Any], rows_wanted: bool
+) -> Any:
+    """A write without a result is kept back for the next batch (see :mod:`paylater.pgpipeline`);
+    a statement with rows is sent at once, with the writes kept back before it."""
+    if not rows_wanted:
+        return _KeptBack(pgpipeline.defer(connection, sql, values))
+    answer = pgpipeline.run(connection, sql, values)
+    return FastResult(plan.rows(answer.rows or []), answer.rowcount)
+
+
+class _KeptBack(FastResult):
+    """The result of a write kept back: asking for its row count sends it."""
+
+    def __init__(self, deferred: pgpipeline.Deferred) -> None:
+        self._rows = []
+        self._deferred = deferred
+
+    @property
+    def rowcount(self) -> int:  # type: ignore[override]
+        return self._deferred.rowcount
 
 
 # PostgreSQL: up to this many rows for one INSERT go as a single multi-row statement. psycopg
