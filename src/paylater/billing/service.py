@@ -135,7 +135,9 @@ def confirm_purchase(
     at: datetime,
     contact: Contact | None = None,
 ) -> None:
-    """E-mail the consumer the schedule a capture created (once per plan)."""
+    """E-mail the consumer the schedule a capture created. Called once, in the transaction that
+    created the plan, so the e-mail goes once per plan without a dedupe key (whose check would
+    have to be answered before the capture could go on)."""
     email_consumer(
         connection,
         consumer_id=consumer_id,
@@ -148,7 +150,6 @@ def confirm_purchase(
             "schedule": [(due, Money(amount, currency)) for due, amount in created.due],
         },
         at=at,
-        dedupe_key=created.plan_id,
     )
 
 

@@ -54,6 +54,7 @@ class JobNotRetryable(Conflict):
 
 
 _ENQUEUE: dict[str, Any] = {}
+_INSERT_JOB = jobs.insert()
 
 
 def _enqueue_statement(connection: Connection) -> Any:
@@ -120,6 +121,9 @@ def enqueue(
         created_at=created_at,
     )
     job_id = str(values["id"])
+    if dedupe_key is None:  # nothing to tell apart: a plain insert, which need not wait
+        execute(connection, _INSERT_JOB, values)
+        return job_id
     inserted = execute(connection, _enqueue_statement(connection), values).scalar()
     return job_id if inserted is not None else None
 
