@@ -20,11 +20,13 @@ psycopg's own adapters, results by its loaders, so they are what psycopg's curso
 
 from __future__ import annotations
 
+import ctypes
 import itertools
 import select
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import suppress
-from typing import Any
+from pathlib import Path
+from typing import Any, cast
 
 from psycopg import Connection as PsycopgConnection
 from psycopg import errors, pq
@@ -195,7 +197,10 @@ def _send(pipe: _Pipe, last: Deferred | None, *, commit: bool) -> Answer | None:
         if commit:
             pgconn.send_query_params(_COMMIT, None)
             sent.append("COMMIT")
-        pgconn.pipeline_sync()
+        if _PIPELINE_SYNC is None:
+            pgconn.pipeline_sync()
+        elif _PIPELINE_SYNC(cast(Any, pgconn).pgconn_ptr) != 1:
+            raise errors.OperationalError(f"sending the batch failed: {pgconn.get_error_message()}")
         _flush_socket(pgconn)
         results = _read(pgconn, len(sent))
     except BaseException:
@@ -229,6 +234,33 @@ def _forget_prepares_from(pipe: _Pipe, skipped: list[str]) -> None:
     gone = set(skipped)
     for key in [key for key in pipe.names if key[0] in gone]:
         del pipe.names[key]
+
+
+def _pipeline_sync_without_the_lock() -> Callable[[int], int] | None:
+    """libpq's ``PQpipelineSync``, called through ctypes, which lets go of the interpreter lock
+    for the call; None where the library psycopg uses cannot be found.
+
+    The call sends the batch. On a loopback connection the kernel delivers it inside that
+    send and wakes the server process, which may take the sending thread's core at once; the
+    thread, holding the interpreter lock, then keeps every other thread of the process (the
+    event loop included) waiting until it runs again. psycopg's own wrapper keeps the lock.
+    """
+    if pq.__impl__ != "binary":
+        return None
+    import psycopg_binary  # the wheel that bundles libpq next to its modules
+
+    bundled = Path(psycopg_binary.__file__).parent.parent / "psycopg_binary.libs"
+    found = sorted(bundled.glob("libpq-*.so*"))
+    if len(found) != 1:
+        return None
+    # The library is loaded already (psycopg_binary links it): this returns the same one.
+    function = ctypes.CDLL(str(found[0])).PQpipelineSync
+    function.argtypes = [ctypes.c_void_p]
+    function.restype = ctypes.c_int
+    return cast(Callable[[int], int], function)
+
+
+_PIPELINE_SYNC = _pipeline_sync_without_the_lock()
 
 
 def _flush_socket(pgconn: Any) -> None:

@@ -10,18 +10,28 @@ call and a segment per response.
 from __future__ import annotations
 
 import asyncio
+import os
+import socket
 from typing import Any
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 
 class CoalescingTransport:
-    """A transport whose writes made in one step of the event loop leave in one system call."""
+    """A transport whose writes made in one step of the event loop leave in one system call.
+
+    On a plain TCP socket whose transport has nothing queued, that call is ``os.write``, which
+    lets go of the interpreter lock: uvloop's own write keeps it, and on a loopback or local
+    connection the kernel delivers the data inside the call and wakes the reader, which may take
+    the core at once. Meanwhile the database threads could not run. Whatever ``os.write`` does
+    not take goes to the transport, which queues it and reports errors as usual.
+    """
 
     def __init__(self, transport: asyncio.Transport, loop: asyncio.AbstractEventLoop) -> None:
         self._transport = transport
         self._loop = loop
         self._pending: list[bytes] = []
+        self._fd = _plain_socket_fd(transport)
 
     def write(self, data: bytes | bytearray | memoryview) -> None:
         if not self._pending:
@@ -32,8 +42,18 @@ class CoalescingTransport:
         if self._pending:
             data = b"".join(self._pending) if len(self._pending) > 1 else self._pending[0]
             self._pending.clear()
-            if not self._transport.is_closing():
-                self._transport.write(data)
+            transport = self._transport
+            if transport.is_closing():
+                return
+            if self._fd >= 0 and not transport.get_write_buffer_size():
+                try:
+                    written = os.write(self._fd, data)
+                except OSError:  # would block, reset, …: the transport finds out and reports it
+                    written = 0
+                if written == len(data):
+                    return
+                data = data[written:]
+            transport.write(data)
 
     def close(self) -> None:
         self.flush()
@@ -41,6 +61,16 @@ class CoalescingTransport:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._transport, name)
+
+
+def _plain_socket_fd(transport: asyncio.Transport) -> int:
+    """The socket's descriptor for a TCP or Unix transport without TLS; -1 otherwise."""
+    if transport.get_extra_info("sslcontext") or transport.get_extra_info("ssl_object"):
+        return -1
+    sock = transport.get_extra_info("socket")
+    if sock is None or sock.family not in (socket.AF_INET, socket.AF_INET6, socket.AF_UNIX):
+        return -1
+    return int(sock.fileno())
 
 
 class CoalescingHttpToolsProtocol(HttpToolsProtocol):
