@@ -101,7 +101,7 @@ def defer(connection: Connection, sql: str, values: Sequence[Any]) -> Deferred:
 
 def run(connection: Connection, sql: str, values: Sequence[Any]) -> Answer:
     """Run one statement now, with the writes kept back before it, and return its answer."""
-    answer = _send(_pipe(connection), Deferred(connection, sql, values), commit=False)
+    answer = _send(connection, _pipe(connection), Deferred(connection, sql, values), commit=False)
     assert answer is not None
     return answer
 
@@ -110,17 +110,19 @@ def flush(connection: Connection) -> None:
     """Send the writes kept back (nothing when there are none)."""
     pipe = _pipe(connection)
     if pipe.pending:
-        _send(pipe, None, commit=False)
+        _send(connection, pipe, None, commit=False)
 
 
 def _commit(connection: Connection) -> None:
     """Send the writes kept back and ``COMMIT`` in one batch."""
     pipe = _pipe(connection)
     if pipe.pending or pipe.driver.pgconn.transaction_status != pq.TransactionStatus.IDLE:
-        _send(pipe, None, commit=True)
+        _send(connection, pipe, None, commit=True)
 
 
 def _discard(connection: Connection) -> None:
+    if connection.invalidated:  # its DBAPI connection is gone, and the writes with it
+        return
     pipe: _Pipe | None = connection.connection.info.get("paylater_pipe")
     if pipe is not None:
         pipe.pending.clear()
@@ -162,7 +164,9 @@ def keep_back_writes(engine: Engine) -> None:
             pipe.pending.clear()
 
 
-def _send(pipe: _Pipe, last: Deferred | None, *, commit: bool) -> Answer | None:
+def _send(
+    connection: Connection, pipe: _Pipe, last: Deferred | None, *, commit: bool
+) -> Answer | None:
     """One batch: BEGIN if no transaction is open yet, the writes kept back, then ``last``
     and/or COMMIT. Returns ``last``'s answer."""
     driver = pipe.driver
@@ -203,9 +207,17 @@ def _send(pipe: _Pipe, last: Deferred | None, *, commit: bool) -> Answer | None:
             raise errors.OperationalError(f"sending the batch failed: {pgconn.get_error_message()}")
         _flush_socket(pgconn)
         results = _read(pgconn, len(sent))
-    except BaseException:
+    except BaseException as error:
         with suppress(Exception):
             pgconn.exit_pipeline_mode()
+        if pgconn.status != pq.ConnStatus.OK:
+            # The server is gone (a restart, the network): the pool must not lend this
+            # connection again, as it would if the error had come through SQLAlchemy.
+            connection.invalidate()
+            if isinstance(error, errors.Error):
+                raise DBAPIError.instance(
+                    sent[-1] if sent else "", None, error, errors.Error, connection_invalidated=True
+                ) from error
         raise
     pgconn.exit_pipeline_mode()
     for index, result in enumerate(results):
@@ -213,8 +225,8 @@ def _send(pipe: _Pipe, last: Deferred | None, *, commit: bool) -> Answer | None:
             if result.error_field(pq.DiagnosticField.SQLSTATE) == _NO_SUCH_STATEMENT:
                 pipe.names.clear()  # deallocated by someone: prepared again when next used
             _forget_prepares_from(pipe, sent[index:])
-            error = errors.error_from_result(result, encoding=driver.info.encoding)
-            raise DBAPIError.instance(sent[index], None, error, errors.Error) from error
+            failure = errors.error_from_result(result, encoding=driver.info.encoding)
+            raise DBAPIError.instance(sent[index], None, failure, errors.Error) from failure
     for statement, index in zip(statements, executed, strict=True):
         statement._rowcount = results[index].command_tuples or 0
     if last is None:

@@ -35,9 +35,9 @@ def test_the_checkout_flow_takes_few_round_trips(
 
     original = pgpipeline._send
 
-    def batch(pipe: Any, last: Any, *, commit: bool) -> Any:
+    def batch(connection: Any, pipe: Any, last: Any, *, commit: bool) -> Any:
         trips.append("batch")
-        return original(pipe, last, commit=commit)
+        return original(connection, pipe, last, commit=commit)
 
     monkeypatch.setattr(pgpipeline, "_send", batch)
     headers = merchant["headers"]

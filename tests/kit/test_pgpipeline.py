@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import Connection, bindparam, func, insert, select, text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from paylater import pgpipeline
 from paylater.db import Database
@@ -36,10 +36,10 @@ def batches(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     sizes: list[int] = []
     original = pgpipeline._send
 
-    def counted(pipe: Any, last: Any, *, commit: bool) -> Any:
+    def counted(connection: Any, pipe: Any, last: Any, *, commit: bool) -> Any:
         begin = pipe.driver.pgconn.transaction_status == 0  # idle: the batch opens one
         sizes.append(len(pipe.pending) + (last is not None) + commit + begin)
-        return original(pipe, last, commit=commit)
+        return original(connection, pipe, last, commit=commit)
 
     monkeypatch.setattr(pgpipeline, "_send", counted)
     return sizes
@@ -138,3 +138,21 @@ def test_each_statement_is_prepared_once_per_connection(postgresql: Database) ->
             assert work(connection, 0) == 2  # the insert and the read
         with connection.begin():
             assert work(connection, 10) == 0
+
+
+def test_a_connection_lost_in_a_batch_is_not_lent_again(postgresql: Database) -> None:
+    def lose_own_backend(connection: Connection) -> None:
+        execute(connection, _ADD, {"name": "lost", "value": 1})
+        pid = connection.execute(text("SELECT pg_backend_pid()")).scalar_one()
+        with postgresql.engine.connect() as other:
+            other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        execute(connection, _ADD, {"name": "never", "value": 2})
+        execute(connection, _COUNT, {})  # sends the batch over the closed connection
+
+    with pytest.raises(DBAPIError) as raised:
+        postgresql.run(lose_own_backend)
+    assert raised.value.connection_invalidated
+    # At once, without waiting for the idle ping: the next unit gets a working connection.
+    for _ in range(3):
+        postgresql.run(lambda c: execute(c, _COUNT, {}).scalar())
+    assert _stored(postgresql) == {}  # the transaction died with its connection
