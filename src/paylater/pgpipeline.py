@@ -38,6 +38,10 @@ _OK = (pq.ExecStatus.COMMAND_OK, pq.ExecStatus.TUPLES_OK, pq.ExecStatus.EMPTY_QU
 _BEGIN = b"BEGIN"
 _COMMIT = b"COMMIT"
 _NO_SUCH_STATEMENT = b"26000"  # invalid_sql_statement_name
+# At most this many writes wait for a batch. A batch is written whole before its answers are
+# read; the server stops reading when its answers fill the socket, so a batch must stay well
+# within what the socket buffers hold (a few hundred bytes of answers per statement at most).
+_MOST_KEPT_BACK = 256
 
 
 class Answer:
@@ -95,7 +99,10 @@ def _pipe(connection: Connection) -> _Pipe:
 def defer(connection: Connection, sql: str, values: Sequence[Any]) -> Deferred:
     """Keep a write back until the next statement that needs an answer, or the commit."""
     deferred = Deferred(connection, sql, values)
-    _pipe(connection).pending.append(deferred)
+    pipe = _pipe(connection)
+    if len(pipe.pending) >= _MOST_KEPT_BACK:
+        _send(connection, pipe, None, commit=False)
+    pipe.pending.append(deferred)
     return deferred
 
 

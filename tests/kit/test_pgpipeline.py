@@ -156,3 +156,21 @@ def test_a_connection_lost_in_a_batch_is_not_lent_again(postgresql: Database) ->
     for _ in range(3):
         postgresql.run(lambda c: execute(c, _COUNT, {}).scalar())
     assert _stored(postgresql) == {}  # the transaction died with its connection
+
+
+def test_many_writes_go_in_batches_of_bounded_size(
+    postgresql: Database, batches: list[int]
+) -> None:
+    """A batch is written whole before its answers are read: a long run of writes is sent in
+    several batches, so neither side's socket buffer can fill while the other waits."""
+
+    def work(connection: Connection) -> int:
+        for number in range(600):
+            execute(connection, _ADD, {"name": f"n{number}", "value": number})
+        many = [{"name": f"m{number}", "value": number} for number in range(1000)]
+        written = execute(connection, _ADD, many).rowcount
+        return int(written) + int(execute(connection, _COUNT, {}).scalar())
+
+    assert postgresql.run(work) == 1000 + 1600
+    assert max(batches) <= pgpipeline._MOST_KEPT_BACK + 2  # BEGIN, and the read or COMMIT
+    assert len(_stored(postgresql)) == 1600
