@@ -93,9 +93,10 @@ class _Plan:
         # qmark (SQLite) binds by position. psycopg's named placeholders are turned into
         # positional ones here, once: psycopg would otherwise reorder a mapping into a list at
         # every execution, and the mapping would have to be built first.
-        # On PostgreSQL they are then numbered ($1, $2, …) for a raw cursor, which sends the text
-        # as it is: psycopg's own cursor parses it again at every execution when it is longer
-        # than its cache allows (4 kB: the credit profile, a capture's order read).
+        # On PostgreSQL they are then numbered ($1, $2, …): paylater.pgpipeline prepares and
+        # sends the text as it is (psycopg's cursor would parse it again at every execution
+        # when it has more than 50 parameters). ``format_sql`` keeps the ``%s`` form, from
+        # which multi-row inserts are built.
         self.format_sql = self.sql
         if compiled.positiontup is None:
             order = _NAMED.findall(self.sql)
