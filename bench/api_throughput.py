@@ -217,7 +217,8 @@ def main() -> None:
             "PAYLATER_DATABASE_URL": url,
             "PAYLATER_DATA_DIR": str(workdir),
             "PAYLATER_SANDBOX": "true",
-            "PYTHONPATH": str(ROOT / "src"),
+            # A PYTHONPATH given to the script selects the code under test (another checkout).
+            "PYTHONPATH": os.environ.get("PYTHONPATH") or str(ROOT / "src"),
         }
         kind = "PostgreSQL" if url.startswith("postgresql") else "SQLite (WAL, synchronous=FULL)"
         pin = pin and args.workers == 1
