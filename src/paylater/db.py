@@ -60,6 +60,9 @@ def normalize_url(url: str) -> str:
     return url
 
 
+_WAL_SIZE_LIMIT_BYTES = 64 << 20
+
+
 def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -74,6 +77,8 @@ def _configure_sqlite(engine: Engine) -> None:
         # memory, so bulk work (the daily run) keeps its write transactions short.
         cursor.execute("PRAGMA cache_size=-65536")
         cursor.execute("PRAGMA mmap_size=268435456")
+        # A WAL grown by a burst of writes is cut back to this size when it next starts over.
+        cursor.execute(f"PRAGMA journal_size_limit={_WAL_SIZE_LIMIT_BYTES}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -138,7 +143,13 @@ def _copy_back(connection: Connection) -> None:
     assert driver is not None
     # When another checkpoint holds the lock, that one does the copying.
     with suppress(sqlite3.OperationalError):
-        driver.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+        _passive_checkpoint(driver)
+
+
+def _passive_checkpoint(driver: Any) -> int:
+    """``PRAGMA wal_checkpoint(PASSIVE)`` on a DBAPI connection; the WAL's length in frames."""
+    _busy, frames, _copied = driver.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+    return int(frames)
 
 
 def _set_synchronous(connection: Connection, level: str) -> None:
@@ -311,13 +322,15 @@ class Database:
             return "database is locked" in str(error.orig)
         return getattr(error.orig, "sqlstate", None) in _RETRYABLE_PG_CODES
 
-    def checkpoint(self) -> None:
-        """A passive WAL checkpoint (SQLite): copies what it can without blocking anyone."""
+    def checkpoint(self) -> int:
+        """A passive WAL checkpoint (SQLite): copies what it can without blocking anyone.
+
+        Returns the number of frames in the WAL (0 on PostgreSQL)."""
         if not self.is_sqlite:
-            return
+            return 0
         connection = self.engine.raw_connection()
         try:
-            connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
+            return _passive_checkpoint(connection)
         finally:
             connection.close()
 
@@ -362,7 +375,7 @@ class GroupCommitWriter:
         self._pending: list[tuple[Callable[[Connection], Any], asyncio.Future[Any]]] = []
         self._wakeup = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
-        self._checkpoint: asyncio.Task[None] | None = None
+        self._checkpoint: asyncio.Task[int] | None = None
         self._checkpointed_at = time.monotonic()
         self._connection: Connection | None = None
 
@@ -382,21 +395,39 @@ class GroupCommitWriter:
                 group = self._pending[: self.MAX_GROUP]
                 del self._pending[: self.MAX_GROUP]
                 await self._run_group(group)
-            self._maybe_checkpoint()
+                await self._keep_wal_short()
+
+    async def _keep_wal_short(self) -> None:
+        """Between groups: copy the WAL back into the database now and then, and let it start over.
+
+        The writer's own connection never checkpoints inside a commit (``wal_autocheckpoint=0``):
+        that would make the group wait for a copy of everything written since the last one (tens
+        to hundreds of milliseconds when a bulk job has grown the WAL). Instead, at most four
+        times a second, a passive checkpoint runs in a thread on a connection of its own while
+        groups go on committing: small copies often rather than a second's worth at once.
+
+        That alone never empties the WAL under a steady load: groups commit while the copy runs,
+        and SQLite starts the WAL over only when a write transaction begins with every frame
+        copied back. The file would grow for as long as the load lasts (hundreds of megabytes a
+        minute), each commit appending to it (the file system allocates and zeroes its blocks,
+        and every fsync also records the new length), and every page read would search a growing
+        WAL index. So once such a copy has finished, the writer copies the few frames written
+        meanwhile itself before its next group (a millisecond or two, in a thread, with the event
+        loop serving requests), and that group's ``BEGIN`` starts the WAL over.
+        """
+        copy = self._checkpoint
+        if copy is not None and copy.done():
+            self._checkpoint = None
+            connection = self._connection
+            if not copy.cancelled() and copy.exception() is None and connection is not None:
+                driver = connection.connection.driver_connection
+                with suppress(sqlite3.Error):
+                    await asyncio.to_thread(_passive_checkpoint, driver)
+        self._maybe_checkpoint()
 
     def _maybe_checkpoint(self) -> None:
-        """Copy the WAL back into the database now and then, off the request path.
-
-        The writer's own connection never checkpoints (``wal_autocheckpoint=0``): a checkpoint
-        inside a request's commit would make that request wait for it (tens to hundreds of
-        milliseconds when a bulk job has grown the WAL). Instead, after a group and at most four
-        times a second, a passive checkpoint runs in a thread on a connection of its own: small
-        copies often rather than a second's worth at once, whose burst of page writes and fsync
-        showed in the commits' tail latency.
-        """
         moment = time.monotonic()
-        running = self._checkpoint is not None and not self._checkpoint.done()
-        if running or moment - self._checkpointed_at < _CHECKPOINT_SECONDS:
+        if self._checkpoint is not None or moment - self._checkpointed_at < _CHECKPOINT_SECONDS:
             return
         self._checkpointed_at = moment
         self._checkpoint = asyncio.create_task(asyncio.to_thread(self._database.checkpoint))
@@ -429,7 +460,7 @@ class GroupCommitWriter:
             driver = self._connection.connection.driver_connection
             assert driver is not None
             driver.execute("PRAGMA busy_timeout=0")
-            driver.execute("PRAGMA wal_autocheckpoint=0")  # see _maybe_checkpoint
+            driver.execute("PRAGMA wal_autocheckpoint=0")  # see _keep_wal_short
         connection = self._connection
         remaining = list(group)
         while remaining:
