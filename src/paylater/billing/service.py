@@ -19,7 +19,7 @@ from paylater.billing.messages import PAYMENT_RECEIVED, PURCHASE_CONFIRMED
 from paylater.billing.models import instalments, payment_plans
 from paylater.collections.models import WRITTEN_OFF, collection_cases
 from paylater.fastsql import bound_list, execute, one_of
-from paylater.kit.ids import new_uuid
+from paylater.kit.ids import new_ordered_uuid, new_ordered_uuids
 from paylater.kit.money import Money, round_minor
 from paylater.ledger.models import journal_entries, postings
 from paylater.ledger.service import AccountKind, Posting, account, post
@@ -70,7 +70,7 @@ def create_plan(
         months=financing_months,
         nominal_rate=financing_rate,
     )
-    plan_id = new_uuid()
+    plan_id = new_ordered_uuid()
     interest = sum(part.interest for part in schedule)
     execute(
         connection,
@@ -95,7 +95,7 @@ def create_plan(
         _INSERT_INSTALMENTS,
         [
             {
-                "id": new_uuid(),
+                "id": instalment_id,
                 "plan_id": plan_id,
                 "consumer_id": consumer_id,
                 "order_id": order_id,
@@ -113,7 +113,7 @@ def create_plan(
                 "status": "open",
                 "paid_at": None,
             }
-            for part in schedule
+            for part, instalment_id in zip(schedule, new_ordered_uuids(len(schedule)), strict=True)
         ],
     )
     return CreatedPlan(

@@ -26,7 +26,7 @@ from paylater.credit.countries import CountryRules, rules_for
 from paylater.credit.rules import Decision, Outcome
 from paylater.fastsql import execute
 from paylater.kit.errors import BadValue, InvalidOperation, NotFound
-from paylater.kit.ids import new_token, new_uuid
+from paylater.kit.ids import new_ordered_uuid, new_token
 from paylater.kit.money import is_currency
 from paylater.orders.service import insert_order
 from paylater.plans.schedule import PlanType, financing_terms
@@ -130,7 +130,7 @@ def _offer(
 def create_session(
     connection: Connection, merchant_id: str, request: SessionRequest, *, now: datetime
 ) -> SessionCreated:
-    session_id = new_uuid()
+    session_id = new_ordered_uuid()
     decision, decision_id = _offer(connection, merchant_id, session_id, request, now)
     client_token = new_token("plct_", 32)
     execute(

@@ -11,7 +11,7 @@ from sqlalchemy import Connection, bindparam, select
 from paylater.consumers.models import consumers
 from paylater.fastsql import execute
 from paylater.kit.errors import BadValue
-from paylater.kit.ids import new_id
+from paylater.kit.ids import new_ordered_id
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,7 +94,7 @@ def find_or_create(
             )
             existing = get(connection, existing.id)
         return existing, False
-    consumer_id = new_id("con")
+    consumer_id = new_ordered_id("con")
     values: dict[str, Any] = {
         "id": consumer_id,
         "email": email,

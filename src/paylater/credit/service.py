@@ -24,7 +24,7 @@ from paylater.credit.rules import (
 )
 from paylater.db import UTCDateTime
 from paylater.fastsql import constant, execute
-from paylater.kit.ids import new_uuid
+from paylater.kit.ids import new_ordered_uuid
 from paylater.orders.models import orders
 from paylater.plans.calendar import add_business_days
 from paylater.plans.schedule import PlanType
@@ -46,7 +46,7 @@ def _record(
     consumer: Consumer | None = None,
     device_id: str | None = None,
 ) -> str:
-    decision_id = new_uuid()
+    decision_id = new_ordered_uuid()
     execute(
         connection,
         _INSERT_DECISION,

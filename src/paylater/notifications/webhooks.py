@@ -22,7 +22,7 @@ from paylater.fastsql import execute
 from paylater.jobs.queue import enqueue
 from paylater.jobs.registry import JobContext, exponential_backoff, register_external
 from paylater.kit.errors import BadValue, NotFound
-from paylater.kit.ids import new_id, new_uuid
+from paylater.kit.ids import new_id, new_ordered_uuid
 from paylater.notifications.signing import HEADER, header_value
 from paylater.notifications.ssrf import check_url, pinned_transport
 from paylater.notifications.webhook_models import (
@@ -174,7 +174,7 @@ def emit(
     """Record an event and queue its delivery to every subscribed endpoint (same transaction)."""
     if event_type not in EVENT_TYPES:
         raise ValueError(f"unknown event type {event_type}")
-    event_id = new_uuid()
+    event_id = new_ordered_uuid()
     execute(
         connection,
         _INSERT_EVENT,

@@ -29,7 +29,7 @@ from paylater.kit.errors import (
     NotAllowed,
     RefundNotAllowed,
 )
-from paylater.kit.ids import new_uuid
+from paylater.kit.ids import new_ordered_uuid
 from paylater.kit.money import Money
 from paylater.ledger.service import AccountKind, Posting, account, post
 from paylater.merchants.service import Merchant
@@ -98,7 +98,7 @@ def insert_order(
     fees_agreed: bool = True,
 ) -> dict[str, Any]:
     values: dict[str, Any] = {
-        "id": new_uuid(),
+        "id": new_ordered_uuid(),
         "merchant_id": merchant_id,
         "consumer_id": consumer_id,
         "authorization_token": authorization_token,
@@ -200,7 +200,7 @@ def capture(
         else None
     )
     fee = capture_fee(merchant, own_fee_plan, amount, first_capture=order["captured_amount"] == 0)
-    capture_id = new_uuid()
+    capture_id = new_ordered_uuid()
     execute(
         connection,
         _INSERT_CAPTURE,
@@ -318,7 +318,7 @@ def refund(
         )
     effect = billing.apply_refund(connection, order_id, amount, outstanding_principal=refundable)
     currency = order["purchase_currency"]
-    refund_id = new_uuid()
+    refund_id = new_ordered_uuid()
     connection.execute(
         refunds.insert().values(
             id=refund_id,

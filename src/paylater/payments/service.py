@@ -26,7 +26,7 @@ from paylater.billing.service import outstanding, record_payment
 from paylater.consumers.models import consumers
 from paylater.db import insert_ignoring_duplicates
 from paylater.kit.errors import BadValue, IdempotencyKeyReused, NoSuchOrder, NotFound
-from paylater.kit.ids import new_uuid
+from paylater.kit.ids import new_ordered_uuid
 from paylater.kit.money import Money
 from paylater.orders.models import orders
 from paylater.payments.errors import (
@@ -124,7 +124,7 @@ def store_card(
     known = connection.execute(select(consumers.c.id).where(consumers.c.id == consumer_id)).first()
     if known is None:
         raise NotFound("no such consumer")
-    method_id = new_uuid()
+    method_id = new_ordered_uuid()
     connection.execute(
         payment_methods.insert().values(
             id=method_id,
@@ -256,7 +256,7 @@ def record_charge(
 ) -> Charge | None:
     """Record the processor's answer to a charge; changes nothing else. Returns ``None`` when a
     charge with the same key or the same autopay attempt is already recorded."""
-    charge_id = new_uuid()
+    charge_id = new_ordered_uuid()
     status = APPROVED if answer.approved else DECLINED
     reason = None if answer.approved else answer.decline_reason
     inserted = connection.execute(
@@ -364,7 +364,7 @@ def check_one_click(
     (``method_id`` ``None``: a card not on file yet, set on the result once stored). Returns
     the earlier payment when ``payment_id`` has paid already (or raises its decline).
     ``lock``: hold the order row until the transaction ends."""
-    payment_id = payment_id or new_uuid()
+    payment_id = payment_id or new_ordered_uuid()
     query = select(orders.c.consumer_id, orders.c.purchase_currency).where(orders.c.id == order_id)
     order = connection.execute(query.with_for_update() if lock else query).first()
     if order is None or order.consumer_id != consumer_id:
