@@ -71,6 +71,12 @@ def test_reference_found_in_free_text() -> None:
     assert find_in_text("nothing here") == ""
 
 
+def test_a_reference_followed_by_a_word_that_also_passes_the_check_is_found() -> None:
+    # "RF2251FMILZIBSBQA4ZMERCI" is valid too (one token in 97 is): the issued length decides.
+    assert is_valid("RF2251FMILZIBSBQA4ZMERCI")
+    assert find_in_text("Paiement rf22 51fm ilzi bsbq a4z merci") == "RF2251FMILZIBSBQA4Z"
+
+
 def test_reference_per_instalment_is_stable_and_per_country(database: Database, shop: str) -> None:
     def work(connection: object) -> tuple[str, str, str, str]:
         from sqlalchemy import Connection

@@ -125,6 +125,7 @@ def looks_like_reference(value: str) -> bool:
     )
 
 
+_ISSUED_RF_LENGTH = len("RF00") + RF_BODY_LENGTH
 _TOKEN = re.compile(r"\bRF\s?\d\d(?:\s?[0-9A-Z]){1,21}\b|\b\d(?:[\s]?\d){5,24}\b", re.IGNORECASE)
 
 
@@ -136,10 +137,12 @@ def find_in_text(text: str) -> str:
     """
     for found in _TOKEN.finditer(text):
         groups = found.group(0).split()
-        for end in range(len(groups), 0, -1):
-            token = normalize("".join(groups[:end]))
-            if is_valid(token):
-                return token
+        joined = (normalize("".join(groups[:end])) for end in range(len(groups), 0, -1))
+        valid = [token for token in joined if is_valid(token)]
+        if valid:
+            # A reference followed by a word passes the check too, one time in 97: the length
+            # the lender issues tells which was meant.
+            return next((token for token in valid if len(token) == _ISSUED_RF_LENGTH), valid[0])
         while groups and not any(c.isdigit() for c in groups[-1]):
             groups.pop()
         token = normalize("".join(groups))
