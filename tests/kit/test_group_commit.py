@@ -36,6 +36,7 @@ def test_under_a_steady_load_the_wal_is_copied_back_and_starts_over(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(db, "_CHECKPOINT_SECONDS", 0.05)
+    monkeypatch.setattr(db, "_RESTART_FRAMES", 64)
     path = tmp_path / "steady.db"
     database = Database(f"sqlite:///{path}")
     database.run(
