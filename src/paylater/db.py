@@ -359,6 +359,21 @@ _RESTART_FRAMES = 16_384
 _MAX_RETREATS = 3
 
 
+async def _let_answers_leave() -> None:
+    """Two turns of the event loop, so that the requests a group has just answered send their
+    responses before the next group runs.
+
+    Nothing in a group's start suspends the writer when the database is free, so without this the
+    answered requests would resume only at the next group's commit, and every response would wait
+    for a whole group's work (13 ms at the 90th percentile with 32 connections). In the first turn
+    their tasks write the responses; in the second the writes leave (a connection's transport
+    sends what a step wrote from the next turn, in one system call). Requests that arrived
+    meanwhile are read in these turns too and join the next group.
+    """
+    await asyncio.sleep(0)
+    await asyncio.sleep(0)
+
+
 class GroupCommitWriter:
     """The single SQLite writer of an async process, committing units of work in groups.
 
@@ -397,6 +412,7 @@ class GroupCommitWriter:
                 group = self._pending[: self.MAX_GROUP]
                 del self._pending[: self.MAX_GROUP]
                 await self._run_group(group)
+                await _let_answers_leave()
                 await self._keep_wal_short()
 
     async def _keep_wal_short(self) -> None:
