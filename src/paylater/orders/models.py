@@ -43,7 +43,7 @@ orders = Table(
     Column("fees_agreed", Boolean, nullable=False, default=True, server_default=true()),
     Column("created_at", UTCDateTime(), nullable=False),
     Column("expires_at", UTCDateTime(), nullable=False),
-    Index("ix_orders_merchant_created", "merchant_id", "created_at"),
+    # By merchant and creation time: ix_orders_merchant_created_id (backoffice/models.py).
     Index("ix_orders_consumer_status", "consumer_id", "status"),
 )
 
