@@ -426,15 +426,15 @@ class GroupCommitWriter:
 
         That alone never empties the WAL under a steady load: groups commit while the copy runs,
         and SQLite starts the WAL over only when a write transaction begins with every frame
-        copied back. The file would grow for as long as the load lasts (hundreds of megabytes a
-        minute), each commit appending to it (the file system allocates and zeroes its blocks,
-        and every fsync also records the new length), and every page read would search a growing
-        WAL index. So once such a copy has finished, the writer copies the few frames written
-        meanwhile itself before its next group, in a thread, with the event loop serving requests,
-        and that group's ``BEGIN`` starts the WAL over. That copy syncs the WAL and the database
-        file, and the group waits for it (4–6 ms under the checkout benchmark), so it is done only
-        once the WAL has reached 64 MB: about once a second under that load, and the file's
-        blocks are reused instead of allocated.
+        copied back. The file would grow for as long as the load lasts (about 50 MB a second
+        under the checkout benchmark), each commit appending to it (the file system allocates and
+        zeroes its blocks, and every fsync also records the new length), and every page read
+        would search a growing WAL index. So once such a copy has finished, the writer copies the
+        few frames written meanwhile itself before its next group, in a thread, with the event
+        loop serving requests, and that group's ``BEGIN`` starts the WAL over. That copy syncs
+        the WAL and the database file, and the group waits for it (4–6 ms under the checkout
+        benchmark), so it is done only once the WAL has reached 64 MB: about once a second under
+        that load, and the file's blocks are reused instead of allocated.
         """
         copy = self._checkpoint
         if copy is not None and copy.done():
