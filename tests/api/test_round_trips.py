@@ -51,7 +51,8 @@ def test_the_checkout_flow_takes_few_round_trips(
         captured = list(trips)
     own.dispose()
     # session: BEGIN + authentication, then two inserts + COMMIT; authorization: five; the
-    # order from it: four.
-    assert ordered == ["batch"] * 11
+    # order from it: three (authentication, the authorization with its session's country, then
+    # the writes with the COMMIT).
+    assert ordered == ["batch"] * 10
     # authentication, the order with its fee plan, the webhook endpoints, then ten writes.
     assert captured == ["batch"] * 4

@@ -44,8 +44,12 @@ _COMPLETE_SESSION = (
     .values(status="complete", authorization_token=bindparam("b_token"))
 )
 _INSERT_AUTHORIZATION = authorizations.insert()
+# With its session's purchase country, which an order from it must match: one read, not two.
 _AUTHORIZATION_FOR_UPDATE = (
-    select(authorizations).where(authorizations.c.token == bindparam("token")).with_for_update()
+    select(authorizations, payment_sessions.c.purchase_country)
+    .join(payment_sessions, payment_sessions.c.id == authorizations.c.session_id)
+    .where(authorizations.c.token == bindparam("token"))
+    .with_for_update(of=authorizations)
 )
 _USE_AUTHORIZATION = (
     authorizations.update()
@@ -349,10 +353,7 @@ def create_order(
     authorization = load_authorization(connection, merchant_id, token, now=now)
     if request.purchase_currency != authorization["currency"]:
         raise BadValue("purchase_currency does not match the authorization")
-    session = load_session(
-        connection, authorization["session_id"], merchant_id=merchant_id, now=now
-    )
-    if request.purchase_country != session["purchase_country"]:
+    if request.purchase_country != authorization["purchase_country"]:
         raise BadValue("purchase_country does not match the authorization")
     if request.order_amount > authorization["amount"]:
         raise BadValue(
