@@ -118,9 +118,9 @@ def main() -> None:
     database = Database(url)
     load_handler_modules()
     merchant_id = database.run(
-        lambda c: (
-            c.execute(select(merchants.c.id).order_by(merchants.c.created_at)).scalars().first()
-        )
+        lambda c: c.execute(
+            select(merchants.c.id).order_by(merchants.c.created_at).limit(1)
+        ).scalar_one()
     )
     now = datetime(2027, 3, 15, 5, 0, tzinfo=UTC)
 

@@ -263,8 +263,9 @@ def parse(camt_path: Path) -> dict[str, Any]:
     ):
         count += 1
         element.clear(keep_tail=False)
-        while element.getprevious() is not None:
-            del element.getparent()[0]
+        parent = element.getparent()
+        while parent is not None and element.getprevious() is not None:
+            del parent[0]
     raw = time.process_time() - started
     started = time.process_time()
     with camt_path.open("rb") as handle:
