@@ -45,8 +45,12 @@ metadata = MetaData(
 
 T = TypeVar("T")
 # serialization_failure, deadlock_detected; invalid_sql_statement_name: a statement prepared on
-# the connection was deallocated behind its back (DISCARD ALL), and is prepared again.
-_RETRYABLE_PG_CODES = {"40001", "40P01", "26000"}
+# the connection was deallocated behind its back (DISCARD ALL), and is prepared again;
+# unique_violation: under READ COMMITTED, two transactions that each looked for a row and, not
+# finding it, inserted it (two checkouts creating the same new consumer at once). Run again,
+# the one that lost reads the row the other committed. A violation that is not such a race
+# fails again on every attempt and is raised after the last.
+_RETRYABLE_PG_CODES = {"40001", "40P01", "26000", "23505"}
 _MAX_ATTEMPTS = 4
 
 

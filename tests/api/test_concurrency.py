@@ -252,3 +252,41 @@ def test_concurrent_refunds_never_exceed_the_capture(
     assert _scalar(database, "SELECT SUM(refunded_amount) FROM refunds") == 10000
     assert _scalar(database, "SELECT SUM(amount) FROM instalments") == 0
     assert database.run(verify).ok
+
+
+def test_one_new_consumer_authorizing_twenty_checkouts_at_once(
+    server: str, merchant: dict[str, Any], database: Database
+) -> None:
+    """Each authorization looks the e-mail up and, finding no one, creates the consumer; on
+    PostgreSQL all but one of those inserts meet the unique e-mail, and their transactions run
+    again and find the consumer the first one committed."""
+    headers = merchant["headers"]
+    with httpx.Client(base_url=server, headers=headers, timeout=30) as http:
+        session_ids = [
+            http.post("/payments/v1/sessions", json=session_body(10000)).json()["session_id"]
+            for _ in range(20)
+        ]
+    taken = iter(session_ids)
+    lock = threading.Lock()
+
+    def authorize(http: httpx.Client) -> httpx.Response:
+        with lock:
+            session_id = next(taken)
+        return http.post(
+            f"/sandbox/v1/sessions/{session_id}/authorize",
+            json={"payment_method_category": "pay_later", "consumer": consumer("twin@example.com")},
+            headers=headers,
+        )
+
+    answers = _at_once(20, authorize, server)
+    assert Counter(answer.status_code for answer in answers) == {200: 20}
+    assert any(answer.json()["approved"] for answer in answers)
+    assert (
+        _scalar(database, "SELECT COUNT(*) FROM consumers WHERE email = :e", e="twin@example.com")
+        == 1
+    )
+    tokens = [
+        answer.json()["authorization_token"] for answer in answers if answer.json()["approved"]
+    ]
+    assert _scalar(database, "SELECT COUNT(DISTINCT consumer_id) FROM authorizations") == 1
+    assert _scalar(database, "SELECT COUNT(*) FROM authorizations") == len(tokens)
