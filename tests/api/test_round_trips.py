@@ -50,9 +50,11 @@ def test_the_checkout_flow_takes_few_round_trips(
         capture(client, headers, order_id, 60_000)
         captured = list(trips)
     own.dispose()
-    # session: BEGIN + authentication, then two inserts + COMMIT; authorization: five; the
-    # order from it: three (authentication, the authorization with its session's country, then
-    # the writes with the COMMIT).
-    assert ordered == ["batch"] * 10
-    # authentication, the order with its fee plan, the webhook endpoints, then ten writes.
-    assert captured == ["batch"] * 4
+    # The credential authenticated in the warm-up is remembered: its check travels with each
+    # request's first batch (paylater.merchants.remembered). The session: BEGIN, the check, two
+    # inserts and the COMMIT in one batch; the authorization: four (the session, the consumer,
+    # the credit profile, the writes); the order from it: two (the authorization with its
+    # session's country, then the writes with the COMMIT).
+    assert ordered == ["batch"] * 7
+    # the order with its fee plan, the webhook endpoints, then ten writes.
+    assert captured == ["batch"] * 3

@@ -28,7 +28,8 @@ from paylater.db import Database, insert_ignoring_duplicates
 from paylater.kit.clock import Clock
 from paylater.kit.errors import BadValue, DomainError, IdempotencyKeyReused, Unauthorized
 from paylater.kit.ids import new_uuid
-from paylater.merchants.service import Merchant, authenticate
+from paylater.merchants.remembered import authenticate_soon, run_checked
+from paylater.merchants.service import Merchant
 
 JSON = "application/json"
 T = TypeVar("T")
@@ -91,7 +92,7 @@ async def api_caller(request: Request) -> Caller:
 
 def _authenticated(request: Request, caller: Caller, connection: Connection) -> Merchant:
     key = services(request).settings.hashing_key
-    return authenticate(connection, caller.username, caller.secret, key=key)
+    return authenticate_soon(connection, caller.username, caller.secret, key=key)
 
 
 async def run_query(
@@ -100,9 +101,12 @@ async def run_query(
     """Authenticate and read in one read-only transaction; ``work`` gets the clock's now."""
     found = services(request)
     now = found.clock.now()
-    return await found.database.run_async(
-        lambda connection: work(connection, _authenticated(request, caller, connection), now),
-        readonly=True,
+    return await run_checked(
+        caller.username,
+        lambda: found.database.run_async(
+            lambda connection: work(connection, _authenticated(request, caller, connection), now),
+            readonly=True,
+        ),
     )
 
 
@@ -142,8 +146,13 @@ async def run_command(
     key = idempotency_key(request)
     now = found.clock.now()
     if key is None:
-        return await found.database.run_async(
-            lambda connection: work(connection, _authenticated(request, caller, connection), now)
+        return await run_checked(
+            caller.username,
+            lambda: found.database.run_async(
+                lambda connection: work(
+                    connection, _authenticated(request, caller, connection), now
+                )
+            ),
         )
     body = await request.body()
     digest = hashlib.sha256(
@@ -195,7 +204,7 @@ async def run_command(
         )
         return response
 
-    return await found.database.run_async(unit)
+    return await run_checked(caller.username, lambda: found.database.run_async(unit))
 
 
 async def run_no_content(
