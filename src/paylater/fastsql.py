@@ -321,6 +321,26 @@ def execute(
         cursor.close()
 
 
+def execute_soon(
+    connection: Connection, statement: Any, parameters: Mapping[str, Any]
+) -> Callable[[], Any]:
+    """A prebuilt read whose inputs are known early: on PostgreSQL it goes with the next batch
+    (:func:`paylater.pgpipeline.read_soon`), elsewhere it runs now. Call the returned function
+    for its result (first/one/all/scalar), which sends the read if it has not gone yet."""
+    if connection.dialect.name == "postgresql":
+        plan = _plan(statement, connection, tuple(parameters))
+        if plan is not None and plan.row_type is not None:
+            try:
+                values = plan.parameters(parameters)
+            except _Unsupported:
+                pass
+            else:
+                read = pgpipeline.read_soon(connection, plan.sql, values)
+                return lambda: FastResult(plan.rows(read.rows), read.rowcount)
+    result = execute(connection, statement, parameters)
+    return lambda: result
+
+
 def _kept_back_rows(
     connection: Connection, plan: _Plan, rows: list[tuple[Any, ...]]
 ) -> list[pgpipeline.Deferred]:

@@ -55,23 +55,34 @@ class Answer:
 
 
 class Deferred:
-    """A write kept back; its row count is known once it has been sent."""
+    """A statement kept back; its row count (and, for a read sent early, its rows) is known once
+    it has been sent."""
 
-    __slots__ = ("_connection", "_rowcount", "sql", "values")
+    __slots__ = ("_connection", "_rowcount", "_rows", "sql", "values", "wants_rows")
 
-    def __init__(self, connection: Connection, sql: str, values: Sequence[Any]) -> None:
+    def __init__(
+        self, connection: Connection, sql: str, values: Sequence[Any], *, wants_rows: bool = False
+    ) -> None:
         self._connection = connection
         self.sql = sql
         self.values = values
+        self.wants_rows = wants_rows
         self._rowcount: int | None = None
+        self._rows: list[tuple[Any, ...]] = []
 
     @property
     def rowcount(self) -> int:
         if self._rowcount is None:
             flush(self._connection)
         if self._rowcount is None:
-            raise RuntimeError("this write was dropped by a rollback")
+            raise RuntimeError("this statement was dropped by a rollback")
         return self._rowcount
+
+    @property
+    def rows(self) -> list[tuple[Any, ...]]:
+        """A read's rows (driver values), sending it first if it has not gone yet."""
+        self.rowcount  # noqa: B018 (sends the batch when needed)
+        return self._rows
 
 
 class _Pipe:
@@ -98,7 +109,17 @@ def _pipe(connection: Connection) -> _Pipe:
 
 def defer(connection: Connection, sql: str, values: Sequence[Any]) -> Deferred:
     """Keep a write back until the next statement that needs an answer, or the commit."""
-    deferred = Deferred(connection, sql, values)
+    return _keep_back(connection, Deferred(connection, sql, values))
+
+
+def read_soon(connection: Connection, sql: str, values: Sequence[Any]) -> Deferred:
+    """Keep a read back like a write: it goes with the next batch, and its ``rows`` are there
+    once that batch has been answered. For a read whose inputs are known before an earlier one
+    is answered, so that the two share a round trip."""
+    return _keep_back(connection, Deferred(connection, sql, values, wants_rows=True))
+
+
+def _keep_back(connection: Connection, deferred: Deferred) -> Deferred:
     pipe = _pipe(connection)
     if len(pipe.pending) >= _MOST_KEPT_BACK:
         _send(connection, pipe, None, commit=False)
@@ -236,14 +257,19 @@ def _send(
             raise DBAPIError.instance(sent[index], None, failure, errors.Error) from failure
     for statement, index in zip(statements, executed, strict=True):
         statement._rowcount = results[index].command_tuples or 0
+        if statement.wants_rows and statement is not last:
+            statement._rows = _rows_of(tx, results[index])
     if last is None:
         return None
     result = results[executed[-1]]
-    rows = None
-    if result.status == pq.ExecStatus.TUPLES_OK:
-        tx.set_pgresult(result)
-        rows = tx.load_rows(0, result.ntuples, tuple)
+    rows = _rows_of(tx, result) if result.status == pq.ExecStatus.TUPLES_OK else None
     return Answer(rows, last._rowcount or 0)
+
+
+def _rows_of(tx: Any, result: Any) -> list[tuple[Any, ...]]:
+    tx.set_pgresult(result)
+    rows: list[tuple[Any, ...]] = tx.load_rows(0, result.ntuples, tuple)
+    return rows
 
 
 def _forget_prepares_from(pipe: _Pipe, skipped: list[str]) -> None:

@@ -52,9 +52,9 @@ def test_the_checkout_flow_takes_few_round_trips(
     own.dispose()
     # The credential authenticated in the warm-up is remembered: its check travels with each
     # request's first batch (paylater.merchants.remembered). The session: BEGIN, the check, two
-    # inserts and the COMMIT in one batch; the authorization: four (the session, the consumer,
-    # the credit profile, the writes); the order from it: two (the authorization with its
-    # session's country, then the writes with the COMMIT).
-    assert ordered == ["batch"] * 7
-    # the order with its fee plan, the webhook endpoints, then ten writes.
-    assert captured == ["batch"] * 3
+    # inserts and the COMMIT in one batch; the authorization: three (the consumer's lookup with
+    # the session, then the credit profile, then the writes); the order from it: two (the
+    # authorization with its session's country, then the writes with the COMMIT).
+    assert ordered == ["batch"] * 6
+    # the webhook endpoints with the order and its fee plan, then ten writes and the COMMIT.
+    assert captured == ["batch"] * 2

@@ -10,7 +10,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from paylater import pgpipeline
 from paylater.db import Database
-from paylater.fastsql import execute
+from paylater.fastsql import execute, execute_soon
 from paylater.sandbox.models import sandbox_state
 
 _ADD = insert(sandbox_state)
@@ -65,6 +65,48 @@ def test_writes_go_with_the_next_read_and_with_the_commit(
     # BEGIN + three inserts + the read; then two writes + COMMIT.
     assert batches == [5, 3]
     assert _stored(postgresql) == {"n0": 0, "n1": 1, "n2": 2, "last": 9, "a": 1, "b": 2}
+
+
+def test_a_read_sent_soon_shares_the_next_batch(postgresql: Database, batches: list[int]) -> None:
+    postgresql.run(lambda c: execute(c, _ADD, {"name": "early", "value": 3}))
+    batches.clear()
+
+    def work(connection: Connection) -> tuple[Any, ...]:
+        early = execute_soon(connection, _VALUE, {"name": "early"})
+        missing = execute_soon(connection, _VALUE, {"name": "nobody"})
+        execute(connection, _ADD, {"name": "late", "value": 4})
+        count = int(execute(connection, _COUNT, {}).scalar())
+        # Asked for after the batch: nothing more is sent.
+        return early().scalar(), missing().first(), count, len(batches)
+
+    assert postgresql.run(work) == (3, None, 2, 1)
+    # BEGIN + the two reads + the insert + the count; then the COMMIT.
+    assert batches == [5, 1]
+
+
+def test_a_read_sent_soon_goes_when_its_answer_is_wanted(
+    postgresql: Database, batches: list[int]
+) -> None:
+    postgresql.run(lambda c: execute(c, _ADD, {"name": "x", "value": 8}))
+    batches.clear()
+
+    def work(connection: Connection) -> int:
+        value = execute_soon(connection, _VALUE, {"name": "x"})
+        return int(value().scalar())
+
+    assert postgresql.run(work) == 8
+    assert batches == [2, 1]
+
+
+def test_a_read_sent_soon_is_dropped_by_a_rollback(postgresql: Database) -> None:
+    def work(connection: Connection) -> None:
+        savepoint = connection.begin_nested()
+        read = pgpipeline.read_soon(connection, "SELECT 1", ())
+        savepoint.rollback()
+        with pytest.raises(RuntimeError, match="dropped by a rollback"):
+            read.rows  # noqa: B018
+
+    postgresql.run(work)
 
 
 def test_a_row_count_asked_for_sends_the_write_and_counts_it(postgresql: Database) -> None:

@@ -20,7 +20,7 @@ from paylater.checkout.schemas import (
     SessionRequest,
     SessionUpdate,
 )
-from paylater.consumers.service import ConsumerDetails, find_or_create
+from paylater.consumers.service import ConsumerDetails, find_by_email_soon, find_or_create
 from paylater.credit import service as credit
 from paylater.credit.countries import CountryRules, rules_for
 from paylater.credit.rules import Decision, Outcome
@@ -245,6 +245,8 @@ def authorize(
     ``merchant_id``: the session must be this merchant's (the sandbox helper, called with the
     merchant's credentials); the hosted checkout identifies the session by its client token.
     """
+    # The consumer's lookup needs only the e-mail: it shares the session read's round trip.
+    looked_up = find_by_email_soon(connection, request.consumer.email)
     session = load_session(connection, session_id, merchant_id=merchant_id, now=now, lock=True)
     if session["status"] != "incomplete":
         raise InvalidOperation(f"session {session_id} is {session['status']}")
@@ -272,6 +274,7 @@ def authorize(
         default_country=session["purchase_country"],
         default_locale=session["locale"],
         at=now,
+        looked_up=looked_up,
     )
     months = None
     monthly_cost = None

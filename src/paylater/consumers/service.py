@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -9,7 +10,7 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, select
 
 from paylater.consumers.models import consumers
-from paylater.fastsql import execute
+from paylater.fastsql import execute, execute_soon
 from paylater.kit.errors import BadValue
 from paylater.kit.ids import new_ordered_id
 
@@ -64,6 +65,18 @@ def find_by_email(connection: Connection, email: str) -> Consumer | None:
     return _from_row(row) if row is not None else None
 
 
+def find_by_email_soon(connection: Connection, email: str) -> Callable[[], Consumer | None]:
+    """:func:`find_by_email`, sent with the transaction's next batch on PostgreSQL: call the
+    returned function for the consumer."""
+    result = execute_soon(connection, _BY_EMAIL, {"email": normalize_email(email)})
+
+    def found() -> Consumer | None:
+        row = result().first()
+        return _from_row(row) if row is not None else None
+
+    return found
+
+
 def get(connection: Connection, consumer_id: str) -> Consumer:
     row = execute(connection, _BY_ID, {"id": consumer_id}).one()
     return _from_row(row)
@@ -76,10 +89,13 @@ def find_or_create(
     default_country: str,
     default_locale: str,
     at: datetime,
+    looked_up: Callable[[], Consumer | None] | None = None,
 ) -> tuple[Consumer, bool]:
-    """The consumer with this e-mail (details they state now fill gaps), or a new one."""
+    """The consumer with this e-mail (details they state now fill gaps), or a new one.
+
+    ``looked_up``: the e-mail's lookup started earlier (:func:`find_by_email_soon`)."""
     email = normalize_email(details.email)
-    existing = find_by_email(connection, email)
+    existing = looked_up() if looked_up is not None else find_by_email(connection, email)
     if existing is not None:
         updates: dict[str, object] = {}
         if existing.date_of_birth is None and details.date_of_birth is not None:

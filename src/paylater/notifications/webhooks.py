@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import secrets as random_secrets
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -18,7 +19,7 @@ import httpx
 import orjson
 from sqlalchemy import Connection, bindparam, select
 
-from paylater.fastsql import execute
+from paylater.fastsql import execute, execute_soon
 from paylater.jobs.queue import enqueue
 from paylater.jobs.registry import JobContext, exponential_backoff, register_external
 from paylater.kit.errors import BadValue, NotFound
@@ -163,6 +164,12 @@ def active_secrets(endpoint: dict[str, Any], now: datetime) -> list[str]:
     ]
 
 
+def subscribers_soon(connection: Connection, merchant_id: str) -> Callable[[], Any]:
+    """The merchant's active endpoints, read with the transaction's next batch on PostgreSQL:
+    for an :func:`emit` whose caller has reads of its own to make first."""
+    return execute_soon(connection, _SUBSCRIBERS, {"merchant_id": merchant_id})
+
+
 def emit(
     connection: Connection,
     merchant_id: str,
@@ -170,8 +177,11 @@ def emit(
     data: dict[str, Any],
     *,
     at: datetime,
+    subscribers: Callable[[], Any] | None = None,
 ) -> str:
-    """Record an event and queue its delivery to every subscribed endpoint (same transaction)."""
+    """Record an event and queue its delivery to every subscribed endpoint (same transaction).
+
+    ``subscribers``: the endpoints' read started earlier (:func:`subscribers_soon`)."""
     if event_type not in EVENT_TYPES:
         raise ValueError(f"unknown event type {event_type}")
     event_id = new_ordered_uuid()
@@ -186,7 +196,9 @@ def emit(
             "created_at": at,
         },
     )
-    endpoints = execute(connection, _SUBSCRIBERS, {"merchant_id": merchant_id}).all()
+    if subscribers is None:
+        subscribers = subscribers_soon(connection, merchant_id)
+    endpoints = subscribers().all()
     for endpoint in endpoints:
         if event_type in endpoint.event_types:
             enqueue(

@@ -174,6 +174,8 @@ def capture(
     now: datetime,
 ) -> str:
     """Capture part or all of what remains authorized; returns the capture id."""
+    # The webhook endpoints are read with the order, in one round trip.
+    subscribers = webhooks.subscribers_soon(connection, merchant.id)
     order = _read_order(connection, _ORDER_TO_CAPTURE, merchant.id, order_id)
     status = effective_status(order, now)
     if order["fraud_status"] != Outcome.ACCEPTED.value:
@@ -269,6 +271,7 @@ def capture(
             "shipping_info": shipping_info,
         },
         at=now,
+        subscribers=subscribers,
     )
     # The postings add to the merchant's and the lender's shared balance rows, which every
     # capture of every merchant updates: on PostgreSQL that happens as the transaction commits
