@@ -324,15 +324,32 @@ class Worker:
 @contextmanager
 def stop_on_signals(stop: threading.Event) -> Iterator[None]:
     """Set ``stop`` on SIGTERM or SIGINT (the current job finishes first); a second signal
-    exits at once. Restores the previous handlers afterwards. Main thread only."""
+    exits at once. Restores the previous handlers afterwards. Main thread only.
+
+    The handler itself takes no lock: it writes the signal's number to a pipe, and a thread
+    waiting on that pipe sets ``stop``. A handler runs in the main thread between two of its
+    steps, and the main thread spends its idle time in ``stop.wait``, which holds the event's
+    lock for a few steps around each wait: setting the event from the handler there would wait
+    for that lock forever.
+    """
     previous: dict[int, Any] = {}
+    received: list[int] = []
+    read_end, write_end = os.pipe()
 
     def handle(signum: int, _frame: FrameType | None) -> None:
-        if stop.is_set():
+        received.append(signum)
+        if len(received) > 1:
             raise SystemExit(128 + signum)
-        log.info("signal %d: stopping after the current job", signum)
-        stop.set()
+        os.write(write_end, bytes([signum]))
 
+    def relay() -> None:
+        signalled = os.read(read_end, 1)
+        if signalled:
+            log.info("signal %d: stopping after the current job", signalled[0])
+            stop.set()
+
+    relay_thread = threading.Thread(target=relay, name="paylater-signals", daemon=True)
+    relay_thread.start()
     for signum in (signal.SIGTERM.value, signal.SIGINT.value):
         previous[signum] = signal.signal(signum, handle)
     try:
@@ -340,6 +357,9 @@ def stop_on_signals(stop: threading.Event) -> Iterator[None]:
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
+        os.close(write_end)  # the relay reads end-of-file and returns
+        relay_thread.join(5)
+        os.close(read_end)
 
 
 class BackgroundWorker:
